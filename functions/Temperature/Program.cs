@@ -1,0 +1,1 @@
+Console.WriteLine("temperature: not yet");

@@ -1,0 +1,3 @@
+namespace ServerlessCdc.Functions;
+
+internal static class Placeholder;
