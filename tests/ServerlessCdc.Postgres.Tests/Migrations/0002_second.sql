@@ -1,0 +1,1 @@
+ALTER TABLE first_table ADD COLUMN v text;
