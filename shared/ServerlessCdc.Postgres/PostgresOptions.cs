@@ -12,8 +12,11 @@ public sealed class PostgresOptions
     public int Port { get; set; } = 5432;
     public string Username { get; set; } = "postgres";
 
-    /// <summary>From settings or environment (<c>Postgres__Password</c>); the local default is the seeds' one.</summary>
-    public string Password { get; set; } = "postgrespw";
+    /// <summary>
+    /// From settings or environment (<c>Postgres__Password</c>), never from code: the apps' local.settings.json
+    /// carries the seeds' local default, <c>postgrespw</c>.
+    /// </summary>
+    public string Password { get; set; } = "";
 
     /// <summary><c>Auto</c>: start the private cluster when nothing answers on a loopback address.</summary>
     public EmbeddedMode Embedded { get; set; } = EmbeddedMode.Auto;

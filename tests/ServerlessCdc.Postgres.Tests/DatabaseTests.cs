@@ -24,7 +24,7 @@ public sealed class DatabaseTests(PostgresFixture postgres)
     public void Connection_strings_default_to_the_seeds_and_follow_configuration()
     {
         var defaults = new NpgsqlConnectionStringBuilder(new PostgresConnections(new PostgresOptions()).ConnectionString("office_db"));
-        Assert.Equal(("localhost", 5432, "postgres", "postgrespw", "office_db"), (defaults.Host, defaults.Port, defaults.Username, defaults.Password, defaults.Database));
+        Assert.Equal(("localhost", 5432, "postgres", null, "office_db"), (defaults.Host, defaults.Port, defaults.Username, defaults.Password, defaults.Database));
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

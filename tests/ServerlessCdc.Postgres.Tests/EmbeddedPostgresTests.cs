@@ -68,7 +68,7 @@ public sealed class EmbeddedPostgresTests : IDisposable
     [Fact]
     public async Task A_second_instance_uses_the_running_server_and_does_not_stop_it()
     {
-        var options = new PostgresOptions { Host = "127.0.0.1", Port = PostgresFixture.FreePort(), DataDirectory = _folder };
+        var options = new PostgresOptions { Host = "127.0.0.1", Port = PostgresFixture.FreePort(), DataDirectory = _folder, Password = "pw" };
         await using var owner = new EmbeddedPostgres(options);
         await owner.EnsureStartedAsync();
 
@@ -82,7 +82,7 @@ public sealed class EmbeddedPostgresTests : IDisposable
     [Fact]
     public async Task Never_mode_names_the_setting_when_nothing_answers()
     {
-        var options = new PostgresOptions { Host = "127.0.0.1", Port = PostgresFixture.FreePort(), DataDirectory = _folder, Embedded = EmbeddedMode.Never };
+        var options = new PostgresOptions { Host = "127.0.0.1", Port = PostgresFixture.FreePort(), DataDirectory = _folder, Password = "x", Embedded = EmbeddedMode.Never };
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new EmbeddedPostgres(options).EnsureStartedAsync());
         Assert.Contains("Postgres:Embedded", error.Message);
         Assert.False(Directory.Exists(_folder));

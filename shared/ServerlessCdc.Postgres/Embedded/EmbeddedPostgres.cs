@@ -85,6 +85,13 @@ public sealed class EmbeddedPostgres(PostgresOptions options, ILogger<EmbeddedPo
 
     private async Task InitializeAsync(PostgresServerTools tools, CancellationToken cancellation)
     {
+        if (string.IsNullOrEmpty(options.Password))
+        {
+            throw new InvalidOperationException(
+                "Postgres:Password is not set: the private cluster needs a password for its superuser " +
+                "(local.settings.json Values, or the environment variable Postgres__Password).");
+        }
+
         _logger.LogInformation("Creating the private PostgreSQL cluster in {Directory}", DataDirectory);
         tools.GiveToServerUser(ClusterDirectory);
         var passwordFile = Path.Combine(ClusterDirectory, ".pwfile");

@@ -24,6 +24,12 @@ public static class PostgresHostingExtensions
         var options = PostgresConnections.Bind(builder.Configuration);
         var connections = new PostgresConnections(options, builder.Configuration);
         var connectionString = connections.ConnectionString(database);
+        if (string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password))
+        {
+            throw new InvalidOperationException(
+                $"No password for the PostgreSQL database {database}: set Postgres:Password (local.settings.json Values, " +
+                $"or the environment variable Postgres__Password), or ConnectionStrings:{database}.");
+        }
 
         builder.Services.TryAddSingleton(options);
         builder.Services.TryAddSingleton(connections);

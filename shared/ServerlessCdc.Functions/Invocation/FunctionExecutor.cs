@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ServerlessCdc.Functions;
+
+/// <summary>
+/// Runs one invocation of a function for a trigger listener: a DI scope per attempt, the host's
+/// "Executing"/"Executed" log lines, and the function's retry strategy. Never throws for the function's
+/// failure: the listener gets a <see cref="FunctionResult"/> and carries on.
+/// </summary>
+public sealed partial class FunctionExecutor(
+    IServiceScopeFactory scopes,
+    IServiceProviderIsService services,
+    ILoggerFactory loggers,
+    TimeProvider time)
+{
+    private readonly ConcurrentDictionary<FunctionDescriptor, FunctionInvoker> _invokers = new();
+
+    /// <summary>Checks the function's parameters and retry strategy; throws <see cref="FunctionConfigurationException"/>.</summary>
+    public void Prepare(FunctionDescriptor function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        try
+        {
+            function.Retry?.Validate();
+        }
+        catch (FormatException exception)
+        {
+            throw new FunctionConfigurationException(function.Name, $"its retry attribute is invalid: {exception.Message}", exception);
+        }
+
+        _invokers.GetOrAdd(function, static (descriptor, services) => new FunctionInvoker(descriptor, services), services);
+    }
+
+    /// <param name="function">The function to run.</param>
+    /// <param name="triggerValue">The value of the trigger parameter.</param>
+    /// <param name="reason">Shown in the "Executing" line, e.g. "Timer fired at …".</param>
+    /// <param name="cancellationToken">The function's own token: signalled when it must give up.</param>
+    /// <param name="stopRetries">Signalled when the host stops: no further retry starts.</param>
+    public async Task<FunctionResult> ExecuteAsync(FunctionDescriptor function, object? triggerValue, string reason,
+        CancellationToken cancellationToken, CancellationToken stopRetries = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Prepare(function);
+        var invoker = _invokers[function];
+        var invocationId = Guid.NewGuid().ToString();
+        var logger = loggers.CreateLogger($"Function.{function.Name}");
+        var userLogger = loggers.CreateLogger($"Function.{function.Name}.User");
+        var maxRetries = function.Retry?.MaxRetryCount ?? 0;
+        var started = time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            LogExecuting(logger, function.Name, reason, invocationId);
+            var attemptStarted = time.GetTimestamp();
+            Exception? failure = null;
+            try
+            {
+                var scope = scopes.CreateAsyncScope();
+                await using (scope.ConfigureAwait(false))
+                {
+                    var context = new InvocationContext(function, invocationId, scope.ServiceProvider,
+                        new InvocationRetryContext(attempt, maxRetries), cancellationToken);
+                    await invoker.InvokeAsync(new Invocation(context, triggerValue, userLogger)).ConfigureAwait(false);
+                }
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+
+            var duration = time.GetElapsedTime(attemptStarted);
+            if (failure is null)
+            {
+                LogSucceeded(logger, function.Name, invocationId, (long)duration.TotalMilliseconds);
+                return new FunctionResult(invocationId, true, null, time.GetElapsedTime(started), attempt + 1);
+            }
+
+            LogFailed(logger, failure, function.Name, invocationId, (long)duration.TotalMilliseconds);
+            var outOfRetries = function.Retry is null || (maxRetries >= 0 && attempt >= maxRetries);
+            if (outOfRetries || cancellationToken.IsCancellationRequested || stopRetries.IsCancellationRequested)
+            {
+                return new FunctionResult(invocationId, false, failure, time.GetElapsedTime(started), attempt + 1);
+            }
+
+            var delay = function.Retry!.GetDelay(attempt + 1);
+            LogRetrying(logger, delay, attempt + 1, maxRetries, function.Name, invocationId);
+            try
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopRetries);
+                await Task.Delay(delay, time, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return new FunctionResult(invocationId, false, failure, time.GetElapsedTime(started), attempt + 1);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Executing 'Functions.{FunctionName}' (Reason='{Reason}', Id={InvocationId})")]
+    private static partial void LogExecuting(ILogger logger, string functionName, string reason, string invocationId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Executed 'Functions.{FunctionName}' (Succeeded, Id={InvocationId}, Duration={DurationMs}ms)")]
+    private static partial void LogSucceeded(ILogger logger, string functionName, string invocationId, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}, Duration={DurationMs}ms)")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string functionName, string invocationId, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for {Delay} before retrying function execution. Next attempt: '{Attempt}'. Max retry count: '{MaxRetryCount}'. ('Functions.{FunctionName}', Id={InvocationId})")]
+    private static partial void LogRetrying(ILogger logger, TimeSpan delay, int attempt, int maxRetryCount, string functionName, string invocationId);
+}

@@ -1,0 +1,110 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ServerlessCdc.Functions;
+
+/// <summary>
+/// Calls one function method: builds its class through DI in the invocation's scope and binds each
+/// parameter once, at start-up, to the trigger value, the invocation's CancellationToken,
+/// FunctionContext, ILogger, or a service.
+/// </summary>
+internal sealed class FunctionInvoker
+{
+    private readonly FunctionDescriptor _function;
+    private readonly ObjectFactory? _factory;
+    private readonly Func<Invocation, object?>[] _binders;
+
+    public FunctionInvoker(FunctionDescriptor function, IServiceProviderIsService services)
+    {
+        _function = function;
+        var type = function.Method.DeclaringType!;
+        _factory = function.Method.IsStatic ? null : ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
+        _binders = [.. function.Method.GetParameters().Select(parameter => Binder(function, parameter, services))];
+    }
+
+    public static bool IsSupportedReturnType(Type type) =>
+        type == typeof(void) || typeof(Task).IsAssignableFrom(type) || type == typeof(ValueTask) ||
+        (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>));
+
+    public async Task InvokeAsync(Invocation invocation)
+    {
+        var instance = _factory?.Invoke(invocation.Context.InstanceServices, null);
+        try
+        {
+            var arguments = new object?[_binders.Length];
+            for (var i = 0; i < arguments.Length; i++)
+            {
+                arguments[i] = _binders[i](invocation);
+            }
+
+            var result = _function.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+            switch (result)
+            {
+                case Task task:
+                    await task.ConfigureAwait(false);
+                    break;
+                case ValueTask valueTask:
+                    await valueTask.ConfigureAwait(false);
+                    break;
+                case not null when result.GetType().IsGenericType && result.GetType().GetGenericTypeDefinition() == typeof(ValueTask<>):
+                    await ((Task)result.GetType().GetMethod(nameof(ValueTask<int>.AsTask))!.Invoke(result, null)!).ConfigureAwait(false);
+                    break;
+            }
+        }
+        finally
+        {
+            if (instance is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (instance is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    private static Func<Invocation, object?> Binder(FunctionDescriptor function, ParameterInfo parameter, IServiceProviderIsService services)
+    {
+        var type = parameter.ParameterType;
+        if (parameter == function.TriggerParameter)
+        {
+            return invocation => invocation.TriggerValue is null || type.IsInstanceOfType(invocation.TriggerValue)
+                ? invocation.TriggerValue
+                : throw new InvalidOperationException(
+                    $"Function '{function.Name}': the trigger gave a {invocation.TriggerValue.GetType().Name}, the parameter '{parameter.Name}' is a {type.Name}.");
+        }
+
+        if (type == typeof(CancellationToken))
+        {
+            return invocation => invocation.Context.CancellationToken;
+        }
+
+        if (type == typeof(FunctionContext))
+        {
+            return invocation => invocation.Context;
+        }
+
+        if (type == typeof(ILogger))
+        {
+            return invocation => invocation.Logger;
+        }
+
+        if (services.IsService(type))
+        {
+            return invocation => invocation.Context.InstanceServices.GetRequiredService(type);
+        }
+
+        if (parameter.HasDefaultValue)
+        {
+            var value = parameter.DefaultValue;
+            return _ => value;
+        }
+
+        throw new FunctionConfigurationException(function.Name,
+            $"the parameter '{parameter.Name}' ({type.Name}) is neither the trigger, CancellationToken, FunctionContext, ILogger nor a registered service.");
+    }
+}
+
+internal sealed record Invocation(InvocationContext Context, object? TriggerValue, ILogger Logger);

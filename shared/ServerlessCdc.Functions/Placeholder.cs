@@ -1,3 +1,0 @@
-namespace ServerlessCdc.Functions;
-
-internal static class Placeholder;
