@@ -26,7 +26,7 @@ if ((${#missing[@]})); then
   mkdir -p /etc/postgresql-common
   grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf 2>/dev/null ||
     echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
 else
   say "apt packages present: ${apt_packages[*]}"
 fi

@@ -97,6 +97,20 @@ public sealed class InvocationTests
     }
 
     [Fact]
+    public async Task An_invocation_longer_than_functionTimeout_has_its_token_cancelled()
+    {
+        _probe.Delay = TimeSpan.FromMinutes(5);
+        using var host = Build(typeof(LongRunningFunction), (FunctionsHostSettings.FunctionTimeout, "00:00:00.200"));
+        var (executor, function) = Function(host, "LongRunning");
+
+        var result = await executor.ExecuteAsync(function, new TimerInfo(), "Test", CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.IsAssignableFrom<OperationCanceledException>(result.Exception);
+        Assert.Single(_logs.Containing("Timeout value of 00:00:00.2000000 exceeded by function 'Functions.LongRunning'"));
+    }
+
+    [Fact]
     public async Task A_parameter_that_cannot_be_bound_stops_start_up()
     {
         using var host = Build(typeof(UnbindableFunction));
@@ -107,9 +121,9 @@ public sealed class InvocationTests
         Assert.Contains("'notAService'", error.Message, StringComparison.Ordinal);
     }
 
-    private Microsoft.Extensions.Hosting.IHost Build(Type functions)
+    private Microsoft.Extensions.Hosting.IHost Build(Type functions, params (string Key, string? Value)[] settings)
     {
-        var builder = TestHosts.Builder(_logs, TestHosts.NoStorage(), functions);
+        var builder = TestHosts.Builder(_logs, TestHosts.NoStorage(settings), functions);
         builder.Services.AddSingleton(_probe);
         builder.Services.AddScoped<ScopedThing>();
         return builder.Build();

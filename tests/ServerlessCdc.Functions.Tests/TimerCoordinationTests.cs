@@ -92,6 +92,7 @@ public sealed class TimerCoordinationTests(PostgresFixture postgres)
         Assert.Equal(occurrences.Count, occurrences.Distinct().Count());
         Assert.All(occurrences, occurrence => Assert.Equal(0, occurrence.Millisecond));
         Assert.Equal(1, _probe.MaxRunning);
+        Assert.NotEmpty(_logs.Containing("skipped here"));
     }
 
     private IHost Build(Dictionary<string, string?> settings, Type function, Action<IServiceCollection>? services = null)

@@ -62,6 +62,19 @@ public sealed class TimerRunTests
         Assert.Single(_logs.Containing("still runs after the shutdown timeout"));
     }
 
+    [Fact]
+    public async Task A_schedule_years_ahead_waits_quietly()
+    {
+        using var host = Build(TestHosts.NoStorage(), typeof(LeapDayFunction));
+
+        await host.StartAsync();
+        await TestHosts.WaitUntilAsync(() => _probe.Completed == 1, TimeSpan.FromSeconds(5), "the start-up run");
+        await Task.Delay(200);
+        await host.StopQuietlyAsync();
+
+        Assert.DoesNotContain(_logs.Entries, entry => entry.Level >= LogLevel.Warning);
+    }
+
     private IHost Build(Dictionary<string, string?> settings, Type function)
     {
         var builder = TestHosts.Builder(_logs, settings, function);

@@ -19,10 +19,10 @@ public sealed class TimerStartupTests
         await host.StartAsync();
         await host.StopQuietlyAsync();
 
-        var found = Assert.Single(_logs.Containing("Found 2 function(s)")).Message;
-        Assert.Contains("Functions.FromSetting: timerTrigger '0 */5 * * * *'", found, StringComparison.Ordinal);
-        Assert.Contains("Functions.BareSetting: timerTrigger '00:00:30'", found, StringComparison.Ordinal);
-        Assert.Contains("next: ", found, StringComparison.Ordinal);
+        Assert.Single(_logs.Containing("Found 2 function(s)"));
+        Assert.Contains("next: ", Assert.Single(_logs.Containing("Functions.FromSetting: timerTrigger '0 */5 * * * *'")).Message,
+            StringComparison.Ordinal);
+        Assert.Single(_logs.Containing("Functions.BareSetting: timerTrigger '00:00:30'"));
     }
 
     [Fact]
@@ -70,6 +70,28 @@ public sealed class TimerStartupTests
 
         Assert.Contains("Function 'Monitored'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'FunctionsStorage'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_FunctionsStorage_stops_start_up_naming_it()
+    {
+        using var host = Build(TestHosts.NoStorage((FunctionsHostSettings.Storage, "Host=127.0.0.1;Port=1;Timeout=2;Password=x")),
+            typeof(MonitoredFunction));
+
+        var error = await Assert.ThrowsAsync<FunctionConfigurationException>(() => host.StartAsync());
+
+        Assert.Contains("'FunctionsStorage'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_time_zone_stops_start_up_naming_the_setting()
+    {
+        using var host = Build(TestHosts.NoStorage((FunctionsHostSettings.TimeZone, "Mars/Olympus_Mons"), ("TestScheduleSetting", "0 0 9 * * *")),
+            typeof(BareSettingFunction));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("'WEBSITE_TIME_ZONE'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -70,8 +70,28 @@ public sealed class FunctionsApplicationBuilder : IHostApplicationBuilder
         Services.TryAddSingleton(_catalog);
         Services.TryAddSingleton<SettingsResolver>();
         Services.TryAddSingleton<FunctionExecutor>();
-        Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITriggerListenerFactory, TimerTriggerListenerFactory>());
+        Services.AddTriggerListenerFactory<TimerTriggerListenerFactory>();
+        Services.AddOptions<HostOptions>().PostConfigure<IConfiguration>(LeaveTimeForListenersToStop);
         Services.AddHostedService<FunctionsHostService>();
         return _builder.Build();
+    }
+
+    // The host's own stop deadline must outlast the listeners' wait-then-cancel, or it would cut it short.
+    private static void LeaveTimeForListenersToStop(HostOptions options, IConfiguration configuration)
+    {
+        TimeSpan needed;
+        try
+        {
+            needed = FunctionsHostSettings.GetShutdownTimeout(configuration) + TimeSpan.FromSeconds(5);
+        }
+        catch (InvalidOperationException)
+        {
+            return;
+        }
+
+        if (options.ShutdownTimeout < needed)
+        {
+            options.ShutdownTimeout = needed;
+        }
     }
 }

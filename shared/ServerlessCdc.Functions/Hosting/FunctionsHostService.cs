@@ -29,8 +29,12 @@ internal sealed partial class FunctionsHostService(
                 _listeners.Add(await factory.CreateAsync(function, cancellationToken).ConfigureAwait(false));
             }
 
-            LogFound(logger, functions.Count, string.Concat(functions.Zip(_listeners,
-                (function, listener) => $"{System.Environment.NewLine}  Functions.{function.Name}: {listener.Description}")));
+            LogFound(logger, functions.Count);
+            foreach (var (function, listener) in functions.Zip(_listeners))
+            {
+                LogFunction(logger, function.Name, listener.Description);
+            }
+
             foreach (var listener in _listeners)
             {
                 await listener.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -57,8 +61,11 @@ internal sealed partial class FunctionsHostService(
         _listeners.Clear();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Found {Count} function(s):{Functions}")]
-    private static partial void LogFound(ILogger logger, int count, string functions);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Found {Count} function(s)")]
+    private static partial void LogFound(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Functions.{FunctionName}: {Trigger}")]
+    private static partial void LogFunction(ILogger logger, string functionName, string trigger);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The function host cannot start: {Problem}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, string problem);

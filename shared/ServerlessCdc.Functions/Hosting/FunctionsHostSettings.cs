@@ -13,6 +13,9 @@ public static class FunctionsHostSettings
     /// <summary>How long stopping waits for a running invocation before cancelling its token (default 10 s).</summary>
     public const string ShutdownTimeout = "AzureFunctionsJobHost:shutdownTimeout";
 
+    /// <summary>host.json's functionTimeout: an invocation's token is cancelled after it ("-1" or absent: never).</summary>
+    public const string FunctionTimeout = "AzureFunctionsJobHost:functionTimeout";
+
     /// <summary>Scopes timer locks and status, so instances of one app share them (default: the app's name).</summary>
     public const string HostId = "AzureFunctionsWebHost:hostid";
 
@@ -40,6 +43,20 @@ public static class FunctionsHostSettings
         return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var timeout) && timeout >= TimeSpan.Zero
             ? timeout
             : throw new InvalidOperationException($"The setting '{ShutdownTimeout}' ('{value}') is not a TimeSpan such as \"00:00:10\".");
+    }
+
+    public static TimeSpan? GetFunctionTimeout(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[FunctionTimeout];
+        if (string.IsNullOrWhiteSpace(value) || value.Trim() == "-1")
+        {
+            return null;
+        }
+
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero
+            ? timeout
+            : throw new InvalidOperationException($"The setting '{FunctionTimeout}' ('{value}') is not a TimeSpan such as \"00:05:00\" or -1.");
     }
 
     public static string GetHostId(IConfiguration configuration, IHostEnvironment environment)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -12,25 +13,19 @@ namespace ServerlessCdc.Functions;
 public sealed partial class FunctionExecutor(
     IServiceScopeFactory scopes,
     IServiceProviderIsService services,
+    IConfiguration configuration,
     ILoggerFactory loggers,
     TimeProvider time)
 {
     private readonly ConcurrentDictionary<FunctionDescriptor, FunctionInvoker> _invokers = new();
+    private readonly Lazy<TimeSpan?> _functionTimeout = new(() => FunctionsHostSettings.GetFunctionTimeout(configuration));
 
     /// <summary>Checks the function's parameters and retry strategy; throws <see cref="FunctionConfigurationException"/>.</summary>
     public void Prepare(FunctionDescriptor function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        try
-        {
-            function.Retry?.Validate();
-        }
-        catch (FormatException exception)
-        {
-            throw new FunctionConfigurationException(function.Name, $"its retry attribute is invalid: {exception.Message}", exception);
-        }
-
-        _invokers.GetOrAdd(function, static (descriptor, services) => new FunctionInvoker(descriptor, services), services);
+        _ = _functionTimeout.Value;
+        GetInvoker(function);
     }
 
     /// <param name="function">The function to run.</param>
@@ -42,8 +37,7 @@ public sealed partial class FunctionExecutor(
         CancellationToken cancellationToken, CancellationToken stopRetries = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        Prepare(function);
-        var invoker = _invokers[function];
+        var invoker = GetInvoker(function);
         var invocationId = Guid.NewGuid().ToString();
         var logger = loggers.CreateLogger($"Function.{function.Name}");
         var userLogger = loggers.CreateLogger($"Function.{function.Name}.User");
@@ -54,13 +48,15 @@ public sealed partial class FunctionExecutor(
             LogExecuting(logger, function.Name, reason, invocationId);
             var attemptStarted = time.GetTimestamp();
             Exception? failure = null;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var timer = StartFunctionTimeout(timeout, logger, function.Name, invocationId);
             try
             {
                 var scope = scopes.CreateAsyncScope();
                 await using (scope.ConfigureAwait(false))
                 {
                     var context = new InvocationContext(function, invocationId, scope.ServiceProvider,
-                        new InvocationRetryContext(attempt, maxRetries), cancellationToken);
+                        new InvocationRetryContext(attempt, maxRetries), timeout.Token);
                     await invoker.InvokeAsync(new Invocation(context, triggerValue, userLogger)).ConfigureAwait(false);
                 }
             }
@@ -97,6 +93,44 @@ public sealed partial class FunctionExecutor(
         }
     }
 
+    // As host.json's functionTimeout in the real host: the invocation's token is cancelled, and the run
+    // counts as failed if the function gives up; one that ignores its token is still awaited.
+    private ITimer? StartFunctionTimeout(CancellationTokenSource invocation, ILogger logger, string functionName, string invocationId)
+    {
+        if (_functionTimeout.Value is not { } limit)
+        {
+            return null;
+        }
+
+        return time.CreateTimer(_ =>
+        {
+            LogTimeout(logger, limit, functionName, invocationId);
+            try
+            {
+                invocation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The invocation ended while the timer fired.
+            }
+        }, null, limit, Timeout.InfiniteTimeSpan);
+    }
+
+    private FunctionInvoker GetInvoker(FunctionDescriptor function) =>
+        _invokers.GetOrAdd(function, static (descriptor, services) =>
+        {
+            try
+            {
+                descriptor.Retry?.Validate();
+            }
+            catch (FormatException exception)
+            {
+                throw new FunctionConfigurationException(descriptor.Name, $"its retry attribute is invalid: {exception.Message}", exception);
+            }
+
+            return new FunctionInvoker(descriptor, services);
+        }, services);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Executing 'Functions.{FunctionName}' (Reason='{Reason}', Id={InvocationId})")]
     private static partial void LogExecuting(ILogger logger, string functionName, string reason, string invocationId);
 
@@ -105,6 +139,9 @@ public sealed partial class FunctionExecutor(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}, Duration={DurationMs}ms)")]
     private static partial void LogFailed(ILogger logger, Exception exception, string functionName, string invocationId, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Timeout value of {Timeout} exceeded by function 'Functions.{FunctionName}' (Id: '{InvocationId}'). Initiating cancellation.")]
+    private static partial void LogTimeout(ILogger logger, TimeSpan timeout, string functionName, string invocationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for {Delay} before retrying function execution. Next attempt: '{Attempt}'. Max retry count: '{MaxRetryCount}'. ('Functions.{FunctionName}', Id={InvocationId})")]
     private static partial void LogRetrying(ILogger logger, TimeSpan delay, int attempt, int maxRetryCount, string functionName, string invocationId);

@@ -18,6 +18,7 @@ internal sealed partial class TimerListener(
     TimeSpan shutdownTimeout,
     ILogger logger) : ITriggerListener
 {
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _cancelInvocation = new();
     private Task _loop = Task.CompletedTask;
@@ -96,6 +97,10 @@ internal sealed partial class TimerListener(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        catch (Exception exception)
+        {
+            LogTimerFailed(logger, exception, function.Name);
+        }
     }
 
     // The function's own failures end in FunctionResult; what lands here is the status store failing.
@@ -113,10 +118,11 @@ internal sealed partial class TimerListener(
 
     private async Task DelayUntilAsync(DateTime occurrence, CancellationToken stopping)
     {
-        // A timer can wake a little before the wall clock reaches the occurrence: wait again if so.
+        // Waits in steps of at most a minute: Task.Delay cannot wait beyond ~49 days, a timer can wake a
+        // little before the wall clock gets there, and the wall clock itself can be stepped.
         for (var due = occurrence - Now; due > TimeSpan.Zero; due = occurrence - Now)
         {
-            await Task.Delay(due, time, stopping).ConfigureAwait(false);
+            await Task.Delay(due < MaxWait ? due : MaxWait, time, stopping).ConfigureAwait(false);
         }
     }
 
@@ -219,6 +225,9 @@ internal sealed partial class TimerListener(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Function 'Functions.{FunctionName}': occurrence {Occurrence:u} skipped, the timer status store failed.")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, string functionName, DateTime occurrence);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The timer of function 'Functions.{FunctionName}' failed and stopped.")]
+    private static partial void LogTimerFailed(ILogger logger, Exception exception, string functionName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function 'Functions.{FunctionName}' still runs after the shutdown timeout ({Timeout}); cancelling it.")]
     private static partial void LogCancelling(ILogger logger, string functionName, TimeSpan timeout);

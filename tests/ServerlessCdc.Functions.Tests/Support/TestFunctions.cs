@@ -146,3 +146,11 @@ public sealed class UnbindableFunction
     {
     }
 }
+
+public sealed class LeapDayFunction(Probe probe)
+{
+    // The next occurrence is years away: far beyond what one Task.Delay can wait.
+    [Function("LeapDay")]
+    public Task RunAsync([TimerTrigger("0 0 0 29 2 *", RunOnStartup = true, UseMonitor = false)] TimerInfo timer, FunctionContext context) =>
+        probe.RecordAsync(context, timer, context.CancellationToken);
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("AnomalyAgent: not yet");
