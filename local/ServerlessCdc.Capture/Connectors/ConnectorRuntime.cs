@@ -1,0 +1,174 @@
+using Npgsql;
+using ServerlessCdc.Capture.Configuration;
+using ServerlessCdc.Capture.Kafka;
+
+namespace ServerlessCdc.Capture.Connectors;
+
+/// <summary>A registered connector: its config, whether it is paused, and its current <see cref="CaptureTask"/>.</summary>
+public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions options, OffsetStore offsets)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private CancellationTokenSource? _stop;
+    private Task? _run;
+    private Exception? _failure;
+
+    public ConnectorConfig Config { get; private set; } = config;
+
+    public bool Paused { get; private set; }
+
+    public CaptureTask? Task { get; private set; }
+
+    public ConnectorState State => Paused ? ConnectorState.Paused
+        : _failure is not null ? ConnectorState.Failed
+        : _run is null ? ConnectorState.Unassigned
+        : ConnectorState.Running;
+
+    /// <summary>The failure's stack trace, as Connect shows it in <c>trace</c>.</summary>
+    public string? Trace => _failure?.ToString();
+
+    public async Task StartAsync(bool paused)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            Paused = paused;
+            if (!paused)
+            {
+                StartTask();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task RestartAsync() => WithGateAsync(async () =>
+    {
+        await StopTaskAsync();
+        if (!Paused)
+        {
+            StartTask();
+        }
+    });
+
+    public Task PauseAsync() => WithGateAsync(async () =>
+    {
+        Paused = true;
+        await StopTaskAsync();
+    });
+
+    public Task ResumeAsync() => WithGateAsync(async () =>
+    {
+        if (Paused || _run is null)
+        {
+            Paused = false;
+            await StopTaskAsync();
+            StartTask();
+        }
+    });
+
+    public Task ReconfigureAsync(ConnectorConfig config) => WithGateAsync(async () =>
+    {
+        await StopTaskAsync();
+        Config = config;
+        if (!Paused)
+        {
+            StartTask();
+        }
+    });
+
+    public Task StopAsync() => WithGateAsync(StopTaskAsync);
+
+    private async Task WithGateAsync(Func<Task> action)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void StartTask()
+    {
+        _failure = null;
+        _stop = new CancellationTokenSource();
+        var sink = SinkFor(Config);
+        var task = new CaptureTask(Config, ConnectionString(Config, options), sink, offsets);
+        Task = task;
+        var token = _stop.Token;
+        _run = System.Threading.Tasks.Task.Run(async () =>
+        {
+            try
+            {
+                await using (sink)
+                {
+                    await task.RunAsync(token);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+            }
+        });
+    }
+
+    private IRecordSink SinkFor(ConnectorConfig config) =>
+        options.SinkFactory?.Invoke(config) ?? new KafkaRecordSink(new KafkaSinkOptions
+        {
+            BootstrapServers = options.KafkaBootstrapServers,
+            Compression = config.Raw.TryGetValue("producer.override.compression.type", out var c) ? c : options.Compression,
+            TopicPartitions = config.TopicPartitions,
+        });
+
+    private async Task StopTaskAsync()
+    {
+        if (_stop is null || _run is null)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        try
+        {
+            await _run.WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (TimeoutException)
+        {
+            // A stop must not hang the REST call; the old run still holds the slot until it ends, so a new run
+            // started meanwhile fails with "slot is active" and shows FAILED rather than hiding the problem.
+        }
+
+        _stop.Dispose();
+        (_stop, _run) = (null, null);
+    }
+
+    /// <summary>The Npgsql connection string for a connector, with <see cref="CaptureOptions.HostAliases"/> applied.</summary>
+    public static string ConnectionString(ConnectorConfig config, CaptureOptions options)
+    {
+        var host = config.Hostname;
+        var port = config.Port;
+        if (options.HostAliases.TryGetValue(host, out var alias))
+        {
+            var colon = alias.LastIndexOf(':');
+            (host, port) = colon > 0 && int.TryParse(alias[(colon + 1)..], out var p) ? (alias[..colon], p) : (alias, port);
+        }
+
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = host,
+            Port = port,
+            Username = config.User,
+            Password = config.Password,
+            Database = config.Database,
+            ApplicationName = "serverlesscdc-capture:" + config.Name,
+        }.ConnectionString;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using ServerlessCdc.Debezium.Writing;
+
+namespace ServerlessCdc.Capture.Kafka;
+
+/// <summary>Produces change records with an idempotent producer and creates their topics on first use.</summary>
+public sealed class KafkaRecordSink : IRecordSink
+{
+    private readonly KafkaSinkOptions _options;
+    private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly IAdminClient _admin;
+    private readonly ConcurrentDictionary<string, bool> _topics = new(StringComparer.Ordinal);
+
+    public KafkaRecordSink(KafkaSinkOptions options)
+    {
+        _options = options;
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            ClientId = "serverlesscdc-capture",
+
+            // Idempotence gives acks=all and per-partition order across retries: no duplicate from a retry,
+            // no reordering, which the LSN acknowledgement relies on.
+            EnableIdempotence = true,
+            LingerMs = options.LingerMs,
+            BatchSize = options.BatchSizeBytes,
+            QueueBufferingMaxMessages = 1_000_000,
+            CompressionType = Enum.Parse<CompressionType>(options.Compression, ignoreCase: true),
+            MessageTimeoutMs = 0,
+        };
+        foreach (var (key, value) in options.Extra)
+        {
+            config.Set(key, value);
+        }
+
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
+        _admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+    }
+
+    public async Task WriteAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellation)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        await EnsureTopicsAsync(records);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var remaining = records.Count;
+        Error? failure = null;
+        void Delivered(DeliveryReport<byte[]?, byte[]?> report)
+        {
+            if (report.Error.IsError)
+            {
+                failure ??= report.Error;
+            }
+
+            if (Interlocked.Decrement(ref remaining) == 0)
+            {
+                if (failure is null)
+                {
+                    done.TrySetResult();
+                }
+                else
+                {
+                    done.TrySetException(new KafkaException(failure));
+                }
+            }
+        }
+
+        foreach (var record in records)
+        {
+            var message = new Message<byte[]?, byte[]?> { Key = record.Key, Value = record.Value };
+            while (true)
+            {
+                try
+                {
+                    _producer.Produce(record.Topic, message, Delivered);
+                    break;
+                }
+                catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    await Task.Delay(5, cancellation);
+                }
+            }
+        }
+
+        await done.Task.WaitAsync(cancellation);
+    }
+
+    private async Task EnsureTopicsAsync(IReadOnlyList<ChangeRecord> records)
+    {
+        List<string>? missing = null;
+        foreach (var record in records)
+        {
+            if (!_topics.ContainsKey(record.Topic) && !(missing ??= []).Contains(record.Topic))
+            {
+                missing.Add(record.Topic);
+            }
+        }
+
+        if (missing is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_options.CreateTopics)
+            {
+                await _admin.CreateTopicsAsync(missing.Select(t => new TopicSpecification
+                {
+                    Name = t,
+                    NumPartitions = _options.TopicPartitions,
+                    ReplicationFactor = _options.ReplicationFactor,
+                })).WaitAsync(_options.CreateTopicsTimeout);
+            }
+        }
+        catch (TimeoutException)
+        {
+            // A broker without CreateTopics (librdkafka's mock cluster, say) still auto-creates on produce.
+        }
+        catch (CreateTopicsException e)
+        {
+            var failed = e.Results.FirstOrDefault(r => r.Error.IsError && r.Error.Code != ErrorCode.TopicAlreadyExists);
+            if (failed is not null)
+            {
+                throw new InvalidOperationException($"Cannot create topic '{failed.Topic}': {failed.Error.Reason}", e);
+            }
+        }
+
+        foreach (var topic in missing)
+        {
+            _topics[topic] = true;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _admin.Dispose();
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

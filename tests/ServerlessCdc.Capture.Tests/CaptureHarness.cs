@@ -1,0 +1,140 @@
+using Npgsql;
+using ServerlessCdc.Capture.Configuration;
+using ServerlessCdc.Capture.Connectors;
+
+namespace ServerlessCdc.Capture.Tests;
+
+/// <summary>One connector's <see cref="CaptureTask"/> against a fresh database, with records kept in a <see cref="ListSink"/>.</summary>
+public sealed class CaptureHarness : IAsyncDisposable
+{
+    private CancellationTokenSource? _stop;
+    private Task? _run;
+
+    private CaptureHarness(string connectionString, ConnectorConfig config)
+    {
+        ConnectionString = connectionString;
+        Config = config;
+    }
+
+    public string ConnectionString { get; }
+
+    public ConnectorConfig Config { get; }
+
+    public ListSink Sink { get; } = new();
+
+    public OffsetStore Offsets { get; } = new(null);
+
+    public CaptureTask? Task { get; private set; }
+
+    public static Dictionary<string, string> RawConfig(string connectionString, string slot)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return new Dictionary<string, string>
+        {
+            ["connector.class"] = ConnectorConfig.ConnectorClass,
+            ["database.hostname"] = builder.Host!,
+            ["database.port"] = builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["database.user"] = builder.Username!,
+            ["database.password"] = builder.Password ?? "",
+            ["database.dbname"] = builder.Database!,
+            ["topic.prefix"] = "dbserver1",
+            ["plugin.name"] = "pgoutput",
+            ["slot.name"] = slot,
+            ["publication.name"] = slot + "_pub",
+            ["status.update.interval.ms"] = "200",
+        };
+    }
+
+    public static async Task<CaptureHarness> CreateAsync(
+        Testing.PostgresFixture fixture, string setupSql, Action<Dictionary<string, string>>? configure = null)
+    {
+        var connectionString = await fixture.CreateDatabaseAsync("capture");
+        await ExecuteAsync(connectionString, setupSql);
+        var raw = RawConfig(connectionString, "slot_" + Guid.NewGuid().ToString("N")[..12]);
+        configure?.Invoke(raw);
+        return new CaptureHarness(connectionString, ConnectorConfig.Parse("test", raw));
+    }
+
+    /// <summary>Starts a run and waits until it streams (any snapshot done).</summary>
+    public async Task StartAsync()
+    {
+        _stop = new CancellationTokenSource();
+        Task = new CaptureTask(Config, ConnectionString, Sink, Offsets);
+        var task = Task;
+        _run = System.Threading.Tasks.Task.Run(() => task.RunAsync(_stop.Token));
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!task.Streaming)
+        {
+            if (_run.IsCompleted)
+            {
+                await _run;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The capture did not start streaming.");
+            }
+
+            await System.Threading.Tasks.Task.Delay(20);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stop is null || _run is null)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        (_stop, _run) = (null, null);
+    }
+
+    public Task ExecuteAsync(string sql) => ExecuteAsync(ConnectionString, sql);
+
+    public async Task<ulong> ConfirmedFlushLsnAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Config.SlotName });
+        return (ulong)(long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<ulong> CurrentWalLsnAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", connection);
+        return (ulong)(long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            await ExecuteAsync(ConnectionString, $"SELECT pg_drop_replication_slot('{Config.SlotName}')");
+        }
+        catch (PostgresException)
+        {
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

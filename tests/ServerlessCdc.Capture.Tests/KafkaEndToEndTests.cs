@@ -1,0 +1,40 @@
+using System.Text.Json;
+using ServerlessCdc.Capture.Connectors;
+using ServerlessCdc.Capture.Kafka;
+using ServerlessCdc.Testing;
+
+namespace ServerlessCdc.Capture.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class KafkaEndToEndTests(PostgresFixture fixture)
+{
+    [Fact]
+    public async Task Activity_1_reaches_a_kafka_consumer()
+    {
+        using var kafka = new MockKafka();
+        await using var capture = await CaptureHarness.CreateAsync(fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)");
+        await using var sink = new KafkaRecordSink(new KafkaSinkOptions { BootstrapServers = kafka.BootstrapServers, Compression = "lz4", CreateTopics = false });
+        var task = new CaptureTask(capture.Config, capture.ConnectionString, sink, new OffsetStore(null));
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => task.RunAsync(stop.Token));
+        while (!task.Streaming)
+        {
+            Assert.False(run.IsCompleted, run.Exception?.ToString());
+            await Task.Delay(20);
+        }
+
+        await capture.ExecuteAsync("INSERT INTO activity(id, name) VALUES (1, 'Alice')");
+        await capture.ExecuteAsync("DELETE FROM activity WHERE id = 1");
+        var records = kafka.Consume("dbserver1.public.activity", 3, TimeSpan.FromSeconds(15));
+        await stop.CancelAsync();
+        await Task.WhenAny(run, Task.Delay(5000));
+
+        Assert.True(records.Count == 3, $"{records.Count} records; events acknowledged {task.EventCount}; run: {(run.IsCompleted ? run.Exception?.ToString() : "running")}");
+        var created = JsonDocument.Parse(records[0].Message.Value!).RootElement.GetProperty("payload");
+        Assert.Equal("c", created.GetProperty("op").GetString());
+        Assert.Equal("Alice", created.GetProperty("after").GetProperty("name").GetString());
+        Assert.Equal(1, JsonDocument.Parse(records[0].Message.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32());
+        Assert.Equal("d", JsonDocument.Parse(records[1].Message.Value!).RootElement.GetProperty("payload").GetProperty("op").GetString());
+        Assert.Null(records[2].Message.Value);
+    }
+}
