@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ServerlessCdc.Broker.Bench;
+
+/// <summary>
+/// The broker in its own process, as `dotnet run` starts it, so its RSS and CPU are its own and not the
+/// benchmark clients'.
+/// </summary>
+public sealed class BrokerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private BrokerProcess(Process process, int port, string dataDirectory)
+    {
+        _process = process;
+        Port = port;
+        DataDirectory = dataDirectory;
+    }
+
+    public int Port { get; }
+
+    public string DataDirectory { get; }
+
+    public string BootstrapServers => $"127.0.0.1:{Port}";
+
+    public static async Task<BrokerProcess> StartAsync()
+    {
+        var port = FreePort();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "scdc-broker-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ServerlessCdc.Broker.dll"));
+        foreach (var argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDirectory })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start the broker");
+        // Drain its log so a full pipe never blocks it.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("broker: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                break;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        return new BrokerProcess(process, port, dataDirectory);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Resident and peak resident set size in MB, from /proc.</summary>
+    public (double RssMb, double PeakMb) Memory()
+    {
+        double Read(string key) => File.ReadLines($"/proc/{_process.Id}/status")
+            .Where(l => l.StartsWith(key, StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024)
+            .FirstOrDefault();
+        return (Read("VmRSS:"), Read("VmHWM:"));
+    }
+
+    /// <summary>CPU seconds (user + system) the broker has used so far, from /proc/&lt;pid&gt;/stat.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) +
+                long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    public double DataDirectoryMb() =>
+        Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM, the clean shutdown path.
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+}
