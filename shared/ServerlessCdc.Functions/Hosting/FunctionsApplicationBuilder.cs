@@ -71,6 +71,8 @@ public sealed class FunctionsApplicationBuilder : IHostApplicationBuilder
         Services.TryAddSingleton<SettingsResolver>();
         Services.TryAddSingleton<FunctionExecutor>();
         Services.AddTriggerListenerFactory<TimerTriggerListenerFactory>();
+        Services.TryAddSingleton<KafkaTriggerMonitor>();
+        Services.AddTriggerListenerFactory<KafkaTriggerListenerFactory>();
         Services.AddOptions<HostOptions>().PostConfigure<IConfiguration>(LeaveTimeForListenersToStop);
         Services.AddHostedService<FunctionsHostService>();
         return _builder.Build();
