@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text;
 using Npgsql;
-using ServerlessCdc.Postgres;
 using ServerlessCdc.Testing;
 
 namespace Temperature.Tests;
@@ -16,8 +13,8 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres)
         var database = $"office_{Guid.NewGuid():N}"[..20];
         var settings = Settings(database);
 
-        await using var first = AppProcess.Start(settings);
-        await using var second = AppProcess.Start(settings);
+        await using var first = AppProcess.Start("Temperature", settings);
+        await using var second = AppProcess.Start("Temperature", settings);
         await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(database));
         await WaitFor(async () => await Count(db, "SELECT count(*) FROM temperature_readings WHERE true") >= 6 &&
                                   await Count(db, "SELECT count(*) FROM temperature_averages WHERE readings > 0") >= 1,
@@ -36,7 +33,7 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres)
         var settings = Settings($"office_{Guid.NewGuid():N}"[..20]);
         settings["TemperatureSensorSchedule"] = "every minute";
 
-        await using var app = AppProcess.Start(settings);
+        await using var app = AppProcess.Start("Temperature", settings);
         var exited = await app.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(exited, "the app should stop by itself");
@@ -86,94 +83,5 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres)
     {
         await using var command = db.CreateCommand(sql);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private sealed class AppProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        private AppProcess(Process process) => _process = process;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        public int ExitCode => _process.ExitCode;
-
-        public static AppProcess Start(IReadOnlyDictionary<string, string> environment)
-        {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
-            var folder = Path.Combine(RepositoryPaths.Root, "functions", "Temperature", "bin", configuration, "net10.0");
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "Temperature.dll")])
-            {
-                WorkingDirectory = folder,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-
-            var app = new AppProcess(Process.Start(start)!);
-            app._process.OutputDataReceived += (_, e) => app.Append(e.Data);
-            app._process.ErrorDataReceived += (_, e) => app.Append(e.Data);
-            app._process.BeginOutputReadLine();
-            app._process.BeginErrorReadLine();
-            return app;
-        }
-
-        public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-        {
-            using var cancel = new CancellationTokenSource(timeout);
-            try
-            {
-                await _process.WaitForExitAsync(cancel.Token);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                // SIGTERM, as a service manager stops it; the host then shuts down cleanly.
-                using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync();
-                if (!await WaitForExitAsync(TimeSpan.FromSeconds(20)))
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-            }
-
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
     }
 }

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ServerlessCdc.Postgres;
+
+namespace ServerlessCdc.Testing;
+
+/// <summary>
+/// A built function app run as its own process (<c>dotnet functions/App/bin/&lt;Configuration&gt;/net10.0/App.dll</c>),
+/// settings given as environment variables, output collected; stopped with SIGTERM as a service manager would.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AppProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
+    public static AppProcess Start(string app, IReadOnlyDictionary<string, string> environment)
+    {
+        // Tests run from tests/X/bin/<Configuration>/net10.0: run the app built in the same configuration.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", configuration, "net10.0");
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, app + ".dll")])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new AppProcess(Process.Start(start)!);
+        process._process.OutputDataReceived += (_, e) => process.Append(e.Data);
+        process._process.ErrorDataReceived += (_, e) => process.Append(e.Data);
+        process._process.BeginOutputReadLine();
+        process._process.BeginErrorReadLine();
+        return process;
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            if (!await WaitForExitAsync(TimeSpan.FromSeconds(20)))
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
