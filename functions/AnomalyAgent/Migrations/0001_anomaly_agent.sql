@@ -1,0 +1,48 @@
+-- Agent 1's own schema: it may share a database (mydb, beside public.transactions) with other agents.
+CREATE SCHEMA IF NOT EXISTS anomaly_agent;
+
+-- One row per user: the ids and amounts of the user's last 50 transactions, oldest first.
+CREATE TABLE anomaly_agent.spending_profiles (
+    user_id         bigint          PRIMARY KEY,
+    transaction_ids bigint[]        NOT NULL DEFAULT '{}',
+    amounts         numeric(10,2)[] NOT NULL DEFAULT '{}',
+    updated_at      timestamptz     NOT NULL DEFAULT now()
+);
+
+-- The alerts, and the outbox that publishes them: published_at stays null until they are on the alerts topic.
+CREATE TABLE anomaly_agent.alerts (
+    alert_id       text          PRIMARY KEY,
+    sequence       bigint        GENERATED ALWAYS AS IDENTITY UNIQUE,
+    user_id        bigint        NOT NULL,
+    transaction_id bigint        NOT NULL,
+    amount         numeric(10,2) NOT NULL,
+    average        numeric       NOT NULL,
+    created_at     timestamp,
+    topic          text          NOT NULL,
+    partition      integer       NOT NULL,
+    "offset"       bigint        NOT NULL,
+    message        jsonb         NOT NULL,
+    detected_at    timestamptz   NOT NULL DEFAULT now(),
+    published_at   timestamptz
+);
+
+CREATE INDEX alerts_unpublished ON anomaly_agent.alerts (sequence) WHERE published_at IS NULL;
+
+-- The highest offset applied per partition, written in the same transaction as the profiles it produced.
+CREATE TABLE anomaly_agent.applied_offsets (
+    topic          text    NOT NULL,
+    partition      integer NOT NULL,
+    applied_offset bigint  NOT NULL,
+    PRIMARY KEY (topic, partition)
+);
+
+CREATE TABLE anomaly_agent.dead_letters (
+    topic            text        NOT NULL,
+    partition        integer     NOT NULL,
+    "offset"         bigint      NOT NULL,
+    key              bytea,
+    value            bytea,
+    reason           text        NOT NULL,
+    dead_lettered_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (topic, partition, "offset")
+);

@@ -1,0 +1,126 @@
+namespace ServerlessCdc.VelocityAgent;
+
+/// <summary>The score of one transaction: <see cref="Velocity"/> counts it and the user's others in the 60 s before it.</summary>
+public readonly record struct VelocityVerdict(int Velocity, int Score)
+{
+    public bool IsAlert => Score > VelocityWindow.AlertAbove;
+}
+
+/// <summary>
+/// Seed agent 2's rule on one user: the user's transactions in the 60 seconds up to this one (by the row's
+/// <c>created_at</c>, not the wall clock, so a replay scores the same); +40 when more than 5, +50 when the amount is
+/// over 4000; an alert above 70.
+/// </summary>
+/// <remarks>
+/// The window keeps what a later transaction can still need: times within 60 s of the user's newest, at most
+/// <see cref="Capacity"/> of them (the rule only asks "more than 5"). A transaction arriving more than 60 s late is
+/// scored against what is left. Ids are kept so an update can move its time and a redelivery is recognised.
+/// </remarks>
+public sealed class VelocityWindow
+{
+    public const int Capacity = 100;
+    public const int VelocityLimit = 5;
+    public const int VelocityPoints = 40;
+    public const decimal AmountLimit = 4000m;
+    public const int AmountPoints = 50;
+    public const int AlertAbove = 70;
+
+    public static readonly TimeSpan Span = TimeSpan.FromSeconds(60);
+
+    private static readonly long SpanMicros = (long)Span.TotalMicroseconds;
+
+    // Both ordered by time, oldest first; equal times keep their arrival order.
+    private readonly List<long> _transactionIds;
+    private readonly List<long> _times;
+
+    public VelocityWindow(long userId)
+        : this(userId, [], [])
+    {
+    }
+
+    /// <param name="userId">The user.</param>
+    /// <param name="transactionIds">As stored, oldest first.</param>
+    /// <param name="createdAtMicros">The <c>created_at</c> of <paramref name="transactionIds"/> in µs since 1970.</param>
+    public VelocityWindow(long userId, IEnumerable<long> transactionIds, IEnumerable<long> createdAtMicros)
+    {
+        UserId = userId;
+        _transactionIds = [.. transactionIds];
+        _times = [.. createdAtMicros];
+        if (_transactionIds.Count != _times.Count)
+        {
+            throw new ArgumentException($"User {userId}'s window has {_transactionIds.Count} ids but {_times.Count} times.", nameof(createdAtMicros));
+        }
+    }
+
+    public long UserId { get; }
+
+    public IReadOnlyList<long> TransactionIds => _transactionIds;
+
+    /// <summary>The transactions' <c>created_at</c> in µs since 1970 (as stored).</summary>
+    public IReadOnlyList<long> CreatedAtMicros => _times;
+
+    public bool Contains(long transactionId) => _transactionIds.Contains(transactionId);
+
+    /// <summary>Scores a transaction, then remembers it.</summary>
+    public VelocityVerdict Add(long transactionId, DateTime createdAt, decimal amount)
+    {
+        var at = Micros(createdAt);
+        var velocity = 1;
+        foreach (var time in _times)
+        {
+            if (time >= at - SpanMicros && time <= at)
+            {
+                velocity++;
+            }
+        }
+
+        Insert(transactionId, at);
+        var score = (velocity > VelocityLimit ? VelocityPoints : 0) + (amount > AmountLimit ? AmountPoints : 0);
+        return new VelocityVerdict(velocity, score);
+    }
+
+    /// <summary>An updated <c>created_at</c> moves the transaction; false when it is not in the window.</summary>
+    public bool Correct(long transactionId, DateTime createdAt)
+    {
+        var index = _transactionIds.IndexOf(transactionId);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var at = Micros(createdAt);
+        if (_times[index] == at)
+        {
+            return false;
+        }
+
+        _transactionIds.RemoveAt(index);
+        _times.RemoveAt(index);
+        Insert(transactionId, at);
+        return true;
+    }
+
+    public static long Micros(DateTime wallClock) => (wallClock.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
+
+    private void Insert(long transactionId, long at)
+    {
+        var index = _times.Count;
+        while (index > 0 && _times[index - 1] > at)
+        {
+            index--;
+        }
+
+        _transactionIds.Insert(index, transactionId);
+        _times.Insert(index, at);
+
+        var keepFrom = _times[^1] - SpanMicros;
+        var drop = 0;
+        while (drop < _times.Count && (_times[drop] < keepFrom || _times.Count - drop > Capacity))
+        {
+            drop++;
+        }
+
+        _transactionIds.RemoveRange(0, drop);
+        _times.RemoveRange(0, drop);
+    }
+}
