@@ -3,8 +3,8 @@ using Confluent.Kafka;
 namespace ServerlessCdc.Capture.Tests;
 
 /// <summary>
-/// librdkafka's in-process mock cluster, reachable over TCP by any client. It stands in for Kafka until the
-/// embedded broker supports idempotent producers and topic creation.
+/// librdkafka's in-process mock cluster, reachable over TCP by any client: a second Kafka implementation besides the
+/// embedded broker, without CreateTopics, so the sink's fall-back on auto-creation stays tested.
 /// </summary>
 public sealed class MockKafka : IDisposable
 {

@@ -42,7 +42,9 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
 
         var catalog = new RelationCatalog(dataSource, config);
         var queue = Channel.CreateBounded<CaptureItem>(new BoundedChannelOptions(config.MaxQueueSize) { SingleReader = true, SingleWriter = true });
-        _forwarder = new ChangeForwarder(sink, new ChangeEventWriter(config.ToDebeziumOptions()), config.MaxBatchSize);
+        var debezium = config.ToDebeziumOptions();
+        var transactions = config.ProvideTransactionMetadata ? new TransactionTracker(new TransactionMetadataWriter(debezium)) : null;
+        _forwarder = new ChangeForwarder(sink, new ChangeEventWriter(debezium), config.MaxBatchSize, transactions);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         Task? streaming = null, heartbeat = null;

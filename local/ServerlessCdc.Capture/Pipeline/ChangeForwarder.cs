@@ -10,8 +10,16 @@ namespace ServerlessCdc.Capture.Pipeline;
 /// Takes decoded changes off the queue in batches, writes them as Debezium records, hands them to the sink and, only
 /// once the sink confirmed them, reports the highest commit LSN among them as safe to confirm on the slot.
 /// </summary>
-public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, int maxBatchSize)
+/// <remarks>
+/// Up to <see cref="MaxBatchesInFlight"/> batches are with the sink at once and are confirmed in order: waiting for one
+/// batch's acknowledgement (a broker fsync, say) before writing the next capped throughput at one batch per round trip.
+/// </remarks>
+/// <param name="transactions">Set with <c>provide.transaction.metadata</c>.</param>
+public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, int maxBatchSize, TransactionTracker? transactions = null)
 {
+    public const int MaxBatchesInFlight = 4;
+
+    private readonly Queue<Batch> _inFlight = new();
     private readonly List<ChangeRecord> _records = new(maxBatchSize * 2);
     private volatile bool _busy;
     private long _events;
@@ -28,56 +36,96 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
 
     public async Task RunAsync(ChannelReader<CaptureItem> input, Action<ulong> acknowledge, CancellationToken cancellation)
     {
-        while (await input.WaitToReadAsync(cancellation))
+        while (true)
         {
-            _busy = true;
-            try
+            if (_inFlight.Count > 0)
             {
-                _records.Clear();
-                ulong commit = 0;
-                var events = 0;
-                List<TaskCompletionSource>? drained = null;
-                for (var n = 0; n < maxBatchSize && input.TryRead(out var item); n++)
+                var readable = input.WaitToReadAsync(cancellation).AsTask();
+                var oldest = _inFlight.Peek().Acknowledged;
+                if (await Task.WhenAny(readable, oldest) == oldest)
                 {
-                    if (item.Change is { } change)
-                    {
-                        Write(change);
-                        events++;
-                    }
-                    else if (item.Drained is { } signal)
-                    {
-                        (drained ??= []).Add(signal);
-                    }
-                    else
-                    {
-                        commit = Math.Max(commit, item.CommitLsn);
-                    }
+                    await ConfirmOldestAsync(acknowledge, cancellation);
+                    continue;
                 }
 
-                await sink.WriteAsync(_records, cancellation);
-                Interlocked.Add(ref _events, events);
-                if (commit > 0)
+                if (!await readable)
                 {
-                    Interlocked.Exchange(ref _acknowledged, Math.Max(AcknowledgedLsn, commit));
-                    acknowledge(commit);
+                    break;
                 }
-
-                drained?.ForEach(d => d.TrySetResult());
             }
-            finally
+            else if (!await input.WaitToReadAsync(cancellation))
             {
-                _busy = false;
+                break;
+            }
+
+            _busy = true;
+            if (_inFlight.Count >= MaxBatchesInFlight)
+            {
+                await ConfirmOldestAsync(acknowledge, cancellation);
+            }
+
+            await SendBatchAsync(input, cancellation);
+        }
+
+        while (_inFlight.Count > 0)
+        {
+            await ConfirmOldestAsync(acknowledge, cancellation);
+        }
+    }
+
+    private async Task SendBatchAsync(ChannelReader<CaptureItem> input, CancellationToken cancellation)
+    {
+        _records.Clear();
+        ulong commit = 0;
+        var events = 0;
+        List<TaskCompletionSource>? drained = null;
+        for (var n = 0; n < maxBatchSize && input.TryRead(out var item); n++)
+        {
+            if (item.Change is { } change)
+            {
+                Write(change);
+                events++;
+            }
+            else if (item.Drained is { } signal)
+            {
+                (drained ??= []).Add(signal);
+            }
+            else
+            {
+                transactions?.OnCommit(_records);
+                commit = Math.Max(commit, item.CommitLsn);
             }
         }
+
+        var acknowledged = await sink.EnqueueAsync(_records, cancellation);
+        _inFlight.Enqueue(new Batch(acknowledged, commit, events, drained));
+    }
+
+    private async Task ConfirmOldestAsync(Action<ulong> acknowledge, CancellationToken cancellation)
+    {
+        var batch = _inFlight.Dequeue();
+        await batch.Acknowledged.WaitAsync(cancellation);
+        Interlocked.Add(ref _events, batch.Events);
+        if (batch.Commit > 0)
+        {
+            Interlocked.Exchange(ref _acknowledged, Math.Max(AcknowledgedLsn, batch.Commit));
+            acknowledge(batch.Commit);
+        }
+
+        batch.Drained?.ForEach(d => d.TrySetResult());
+        _busy = _inFlight.Count > 0;
     }
 
     private void Write(CapturedChange change)
     {
         var table = writer.For(change.Relation);
-        _records.Add(table.Write(change.Operation, change.Before, change.After, change.Source, DateTimeOffset.UtcNow));
+        var block = transactions?.OnEvent(change, _records);
+        _records.Add(table.Write(change.Operation, change.Before, change.After, change.Source, DateTimeOffset.UtcNow, block));
         if (change.Operation == ChangeOperation.Delete && table.Tombstone(change.Before) is { } tombstone)
         {
             _records.Add(tombstone);
         }
     }
+
+    private sealed record Batch(Task Acknowledged, ulong Commit, int Events, List<TaskCompletionSource>? Drained);
 }

@@ -7,12 +7,14 @@ namespace ServerlessCdc.Capture.Replication;
 /// the operation, one value per column for each row image (empty when there is none) and where it came from.
 /// </summary>
 /// <remarks>Values own their bytes: pgoutput's buffers are reused as soon as the next message is read.</remarks>
+/// <param name="TransactionFinalLsn">The commit LSN announced by the transaction's BEGIN; 0 for snapshot rows.</param>
 public sealed record CapturedChange(
     PgRelation Relation,
     ChangeOperation Operation,
     ColumnValue[] Before,
     ColumnValue[] After,
-    SourceInfo Source);
+    SourceInfo Source,
+    ulong TransactionFinalLsn = 0);
 
 /// <summary>What flows from the replication stream (or the snapshot) to the Kafka side, in order.</summary>
 public readonly struct CaptureItem

@@ -17,6 +17,7 @@ public sealed class PgOutputReader(LogicalReplicationConnection connection, Rela
     private readonly Dictionary<uint, PgRelation?> _relations = [];
     private ulong _lastCommitLsn;
     private long _txId;
+    private ulong _finalLsn;
     private DateTimeOffset _commitTime;
     private volatile bool _inTransaction;
 
@@ -34,6 +35,7 @@ public sealed class PgOutputReader(LogicalReplicationConnection connection, Rela
                 case BeginMessage begin:
                     _inTransaction = true;
                     _txId = begin.TransactionXid;
+                    _finalLsn = (ulong)begin.TransactionFinalLsn;
                     _commitTime = begin.TransactionCommitTimestamp;
                     break;
                 case RelationMessage relation:
@@ -135,7 +137,7 @@ public sealed class PgOutputReader(LogicalReplicationConnection connection, Rela
             LastCommitLsn = _lastCommitLsn == 0 ? null : _lastCommitLsn,
             Snapshot = SnapshotMarker.False,
         };
-        return output.WriteAsync(CaptureItem.Of(new CapturedChange(table, operation, before, after, source)), cancellation);
+        return output.WriteAsync(CaptureItem.Of(new CapturedChange(table, operation, before, after, source, _finalLsn)), cancellation);
     }
 
     private static async Task<ColumnValue[]> ReadRowAsync(ReplicationTuple tuple, PgRelation table, CancellationToken cancellation)

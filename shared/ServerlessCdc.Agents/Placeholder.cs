@@ -1,0 +1,3 @@
+namespace ServerlessCdc.Agents;
+
+internal static class Placeholder;
