@@ -37,22 +37,33 @@ else
     server = new PostgresConnections(options).ConnectionString("postgres");
 }
 
+var report = new List<string> { "# Agents benchmark", "", $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `dotnet run -c Release --project bench/Agents.Bench`.", "" };
+void Report(string line)
+{
+    Console.WriteLine(line);
+    report.Add(line);
+}
+
 try
 {
     var records = Generate(events, users);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    Report(string.Create(CultureInfo.InvariantCulture,
         $"{events:N0} transactions of {users:N0} users over 4 partitions, batches of {batchSize}, {Environment.ProcessorCount} cores"));
     // The CPU-only share of a batch: reading the Debezium envelopes, before any lock is taken.
     ServerlessCdc.AnomalyAgent.SpendingProfiles.Read(records[..Math.Min(20_000, records.Length)]);
     var parse = Stopwatch.StartNew();
     ServerlessCdc.AnomalyAgent.SpendingProfiles.Read(records);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reading the envelopes alone: {records.Length / parse.Elapsed.TotalSeconds:N0} events/s"));
-    Console.WriteLine("| agent | events/s | batch p50 ms | batch p99 ms | alerts |");
-    Console.WriteLine("|---|---|---|---|---|");
+    Report(string.Create(CultureInfo.InvariantCulture, $"reading the envelopes alone: {records.Length / parse.Elapsed.TotalSeconds:N0} events/s"));
+    Report("");
+    Report("| agent | events/s | batch p50 ms | batch p99 ms | alerts |");
+    Report("|---|---|---|---|---|");
     await Run("AnomalyAgent", typeof(ServerlessCdc.AnomalyAgent.SpendingProfiles).Assembly, async (dataSource, batch) =>
         (await new ServerlessCdc.AnomalyAgent.SpendingProfiles(dataSource).ApplyAsync(batch, CancellationToken.None)).Alerts.Count);
     await Run("VelocityAgent", typeof(ServerlessCdc.VelocityAgent.VelocityWindows).Assembly, async (dataSource, batch) =>
         (await new ServerlessCdc.VelocityAgent.VelocityWindows(dataSource).ApplyAsync(batch, CancellationToken.None)).Alerts.Count);
+    var file = Path.Combine(RepositoryPaths.Root, "bench", "results", "agents.md");
+    await File.WriteAllLinesAsync(file, report);
+    Console.WriteLine($"written to {file}");
 
     async Task Run(string agent, System.Reflection.Assembly app, Func<NpgsqlDataSource, KafkaRecord[], Task<int>> apply)
     {
@@ -86,7 +97,7 @@ try
 
         total.Stop();
         latencies.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        Report(string.Create(CultureInfo.InvariantCulture,
             $"| {agent} | {measured / total.Elapsed.TotalSeconds:N0} | {Percentile(latencies, 0.50):N1} | {Percentile(latencies, 0.99):N1} | {alerts:N0} |"));
     }
 }

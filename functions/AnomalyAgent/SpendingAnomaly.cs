@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ServerlessCdc.Agents;
 
 namespace ServerlessCdc.AnomalyAgent;
 
@@ -11,7 +12,7 @@ public sealed partial class SpendingAnomaly(SpendingProfiles profiles, AgentSumm
         CancellationToken cancellation)
     {
         var outcome = await profiles.ApplyAsync(batch, cancellation);
-        foreach (var user in outcome.ProfilesUpdated)
+        foreach (var user in outcome.Passed)
         {
             LogProfileUpdated(logger, user);
         }

@@ -1,3 +1,5 @@
+using ServerlessCdc.Agents;
+
 namespace ServerlessCdc.AnomalyAgent;
 
 /// <summary>The verdict on one transaction: the average of the earlier amounts it was compared with.</summary>
@@ -11,7 +13,7 @@ public readonly record struct SpendingVerdict(bool IsAnomaly, decimal? Average, 
 /// The transaction ids travel with the amounts so that an update can correct its amount in place and a redelivered
 /// event (Debezium is at least once, at new offsets) is recognised instead of counted twice.
 /// </remarks>
-public sealed class SpendingProfile
+public sealed class SpendingProfile : IUserState
 {
     public const int Capacity = 50;
     public const int MinimumHistory = 3;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ServerlessCdc.Agents;
 
 namespace ServerlessCdc.VelocityAgent;
 

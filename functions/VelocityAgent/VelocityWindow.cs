@@ -1,3 +1,5 @@
+using ServerlessCdc.Agents;
+
 namespace ServerlessCdc.VelocityAgent;
 
 /// <summary>The score of one transaction: <see cref="Velocity"/> counts it and the user's others in the 60 s before it.</summary>
@@ -5,6 +7,9 @@ public readonly record struct VelocityVerdict(int Velocity, int Score)
 {
     public bool IsAlert => Score > VelocityWindow.AlertAbove;
 }
+
+/// <summary>A transaction that scored 70 or less: the seed's "Transaction OK" line.</summary>
+public readonly record struct ScoredTransaction(long TransactionId, int Score);
 
 /// <summary>
 /// Seed agent 2's rule on one user: the user's transactions in the 60 seconds up to this one (by the row's
@@ -16,7 +21,7 @@ public readonly record struct VelocityVerdict(int Velocity, int Score)
 /// <see cref="Capacity"/> of them (the rule only asks "more than 5"). A transaction arriving more than 60 s late is
 /// scored against what is left. Ids are kept so an update can move its time and a redelivery is recognised.
 /// </remarks>
-public sealed class VelocityWindow
+public sealed class VelocityWindow : IUserState
 {
     public const int Capacity = 100;
     public const int VelocityLimit = 5;

@@ -1,36 +1,20 @@
-using System.Text;
 using Npgsql;
 using NpgsqlTypes;
-using ServerlessCdc.Postgres.Streaming;
+using ServerlessCdc.Agents;
 
 namespace ServerlessCdc.VelocityAgent;
 
-/// <summary>
-/// The users' velocity windows in Postgres, changed exactly once per record: a batch is one transaction that locks
-/// its partitions' offsets and its users' windows, applies the new records in order in memory, and writes the
-/// windows, alerts, dead letters and offsets back in one round trip.
-/// </summary>
+/// <summary>The users' velocity windows in Postgres, changed exactly once per record.</summary>
 public sealed class VelocityWindows(NpgsqlDataSource dataSource)
+    : UserStateStore<VelocityWindow, VelocityAlert, ScoredTransaction>(dataSource, Schema, Windows, CreatedAt)
 {
-    private const int Attempts = 3;
+    public static readonly AgentSchema Schema = new("velocity_agent");
 
-    private static readonly OffsetLedger Offsets = new("velocity_agent.applied_offsets");
-    private static readonly DeadLetterTable DeadLetters = new("velocity_agent.dead_letters");
+    // Event time: the window is judged by the row's created_at, so a replay decides as the first run did.
+    private const CreatedAtField CreatedAt = CreatedAtField.Required;
 
-    // Insert-first gives every user a row to lock; both statements go in key order, so concurrent batches that share
-    // users (one user's transactions spread over partitions) queue per user instead of deadlocking.
-    private const string InsertMissing = """
-        INSERT INTO velocity_agent.velocity_windows (user_id)
-        SELECT u FROM unnest($1::bigint[]) AS u ORDER BY u
-        ON CONFLICT (user_id) DO NOTHING
-        """;
+    private static readonly UserStateTable Windows = new("velocity_agent.velocity_windows", "transaction_ids, created_at_us");
 
-    private const string SelectForUpdate = """
-        SELECT user_id, transaction_ids, created_at_us FROM velocity_agent.velocity_windows
-        WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE
-        """;
-
-    // Npgsql cannot send jagged arrays, so each window travels as array literals that Postgres parses.
     private const string UpdateWindows = """
         UPDATE velocity_agent.velocity_windows AS p
         SET transaction_ids = x.ids::bigint[], created_at_us = x.times::bigint[], updated_at = now()
@@ -46,181 +30,33 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
         ON CONFLICT (alert_id) DO NOTHING
         """;
 
-    /// <summary>Applies a batch in its own transaction; retried here if Postgres breaks a deadlock by aborting it.</summary>
-    public async Task<BatchOutcome> ApplyAsync(IReadOnlyList<KafkaRecord> batch, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        var changes = Read(batch);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellation);
-                await using var transaction = await connection.BeginTransactionAsync(cancellation);
-                var outcome = await ApplyAsync(connection, changes, cancellation);
-                await transaction.CommitAsync(cancellation);
-                return outcome;
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected && attempt < Attempts)
-            {
-                // Postgres aborted this attempt to break a lock cycle (unexpected with the key-ordered locks, but
-                // cheap to survive): nothing was kept, so the whole batch simply runs again.
-            }
-        }
-    }
-
     /// <summary>Reads the records (CPU only, before any lock is taken).</summary>
-    public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        var changes = new TransactionChange[batch.Count];
-        for (var i = 0; i < changes.Length; i++)
-        {
-            changes[i] = TransactionChange.Read(batch[i]);
-        }
+    public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch) => TransactionChange.Read(batch, CreatedAt);
 
-        return changes;
+    protected override VelocityWindow Load(NpgsqlDataReader row) =>
+        new(row.GetInt64(0), row.GetFieldValue<long[]>(1), row.GetFieldValue<long[]>(2));
+
+    /// <summary>A score above 70 is an alert; any other transaction reports its score.</summary>
+    protected override Verdict<VelocityAlert, ScoredTransaction> Judge(VelocityWindow state, TransactionChange change)
+    {
+        var createdAt = change.CreatedAt!.Value;
+        var verdict = state.Add(change.TransactionId, createdAt, change.Amount);
+        var record = change.Record;
+        return verdict.IsAlert
+            ? new(new VelocityAlert(change.UserId, change.TransactionId, change.Amount, verdict.Score, verdict.Velocity,
+                createdAt, record.Topic, record.Partition, record.Offset), default)
+            : new(null, new ScoredTransaction(change.TransactionId, verdict.Score));
     }
 
-    /// <summary>Applies the changes inside the caller's open transaction; nothing is kept until the caller commits.</summary>
-    public async Task<BatchOutcome> ApplyAsync(NpgsqlConnection connection, IReadOnlyList<TransactionChange> changes, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(changes);
-        // The users of replayed records are locked too: deciding which records are replays would cost a round trip.
-        var users = changes.Where(c => c.Kind is ChangeKind.Transaction or ChangeKind.Correction)
-            .Select(c => c.UserId).Distinct().Order().ToArray();
-        var (offsets, windows) = await LockWindowsAsync(connection, changes, users, cancellation);
+    protected override bool Correct(VelocityWindow state, TransactionChange change) =>
+        state.Correct(change.TransactionId, change.CreatedAt!.Value);
 
-        var fresh = new List<TransactionChange>(changes.Count);
-        var replayed = 0;
-        foreach (var change in changes)
-        {
-            if (offsets.TryAdvance(change.Record.Topic, change.Record.Partition, change.Record.Offset))
-            {
-                fresh.Add(change);
-            }
-            else
-            {
-                replayed++;
-            }
-        }
+    protected override NpgsqlBatchCommand? Save(IEnumerable<VelocityWindow> states) =>
+        StateUpdate.Command(UpdateWindows, states,
+            static (text, window) => ArrayLiteral.Write(text, window.TransactionIds, static (b, v) => b.Append(v)),
+            static (text, window) => ArrayLiteral.Write(text, window.CreatedAtMicros, static (b, v) => b.Append(v)));
 
-        int transactions = 0, corrections = 0, ignored = 0, duplicates = 0;
-        var passed = new List<ScoredTransaction>();
-        var alerts = new List<VelocityAlert>();
-        var deadLetters = new List<DeadLetter>();
-        var changed = new HashSet<long>();
-        foreach (var change in fresh)
-        {
-            var record = change.Record;
-            switch (change.Kind)
-            {
-                case ChangeKind.Transaction:
-                    var window = windows[change.UserId];
-                    if (window.Contains(change.TransactionId))
-                    {
-                        duplicates++;
-                        break;
-                    }
-
-                    transactions++;
-                    changed.Add(change.UserId);
-                    var verdict = window.Add(change.TransactionId, change.CreatedAt, change.Amount);
-                    if (verdict.IsAlert)
-                    {
-                        alerts.Add(new VelocityAlert(change.UserId, change.TransactionId, change.Amount, verdict.Score, verdict.Velocity,
-                            change.CreatedAt, record.Topic, record.Partition, record.Offset));
-                    }
-                    else
-                    {
-                        passed.Add(new ScoredTransaction(change.TransactionId, verdict.Score));
-                    }
-
-                    break;
-                case ChangeKind.Correction:
-                    corrections++;
-                    if (windows[change.UserId].Correct(change.TransactionId, change.CreatedAt))
-                    {
-                        changed.Add(change.UserId);
-                    }
-
-                    break;
-                case ChangeKind.Malformed:
-                    deadLetters.Add(new DeadLetter(record.Topic, record.Partition, record.Offset, record.Key, record.Value, change.Problem!));
-                    break;
-                default:
-                    ignored++;
-                    break;
-            }
-        }
-
-        await using var write = new NpgsqlBatch(connection);
-        Add(write, SaveWindows(changed.Order().Select(user => windows[user])));
-        Add(write, SaveAlerts(alerts));
-        Add(write, DeadLetters.InsertCommand(deadLetters));
-        Add(write, Offsets.SaveCommand(offsets));
-        if (write.BatchCommands.Count > 0)
-        {
-            await write.ExecuteNonQueryAsync(cancellation);
-        }
-
-        return new BatchOutcome(transactions, corrections, ignored, replayed, duplicates, passed, alerts, deadLetters);
-    }
-
-    /// <summary>One round trip: the partitions' offsets, then the users' rows, each locked in key order.</summary>
-    private static async Task<(AppliedOffsets Offsets, Dictionary<long, VelocityWindow> Windows)> LockWindowsAsync(
-        NpgsqlConnection connection, IReadOnlyList<TransactionChange> changes, long[] users, CancellationToken cancellation)
-    {
-        var windows = new Dictionary<long, VelocityWindow>(users.Length);
-        await using var batch = new NpgsqlBatch(connection);
-        Offsets.AddLock(batch, changes.Select(c => new StreamPartition(c.Record.Topic, c.Record.Partition)));
-        if (users.Length > 0)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertMissing) { Parameters = { new NpgsqlParameter { Value = users } } });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SelectForUpdate) { Parameters = { new NpgsqlParameter { Value = users } } });
-        }
-
-        await using var reader = await batch.ExecuteReaderAsync(cancellation);
-        var offsets = await OffsetLedger.ReadLockedAsync(reader, cancellation);
-        if (users.Length > 0 && await reader.NextResultAsync(cancellation))
-        {
-            while (await reader.ReadAsync(cancellation))
-            {
-                var user = reader.GetInt64(0);
-                windows[user] = new VelocityWindow(user, reader.GetFieldValue<long[]>(1), reader.GetFieldValue<long[]>(2));
-            }
-        }
-
-        return (offsets, windows);
-    }
-
-    private static NpgsqlBatchCommand? SaveWindows(IEnumerable<VelocityWindow> windows)
-    {
-        var users = new List<long>();
-        var ids = new List<string>();
-        var times = new List<string>();
-        var text = new StringBuilder();
-        foreach (var window in windows)
-        {
-            users.Add(window.UserId);
-            ids.Add(ArrayLiteral(text, window.TransactionIds, static (b, v) => b.Append(v)));
-            times.Add(ArrayLiteral(text, window.CreatedAtMicros, static (b, v) => b.Append(v)));
-        }
-
-        if (users.Count == 0)
-        {
-            return null;
-        }
-
-        var command = new NpgsqlBatchCommand(UpdateWindows);
-        command.Parameters.Add(new NpgsqlParameter { Value = users.ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = times.ToArray() });
-        return command;
-    }
-
-    private static NpgsqlBatchCommand? SaveAlerts(List<VelocityAlert> alerts)
+    protected override NpgsqlBatchCommand? SaveAlerts(IReadOnlyList<VelocityAlert> alerts)
     {
         if (alerts.Count == 0)
         {
@@ -240,29 +76,5 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.Offset).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.ToJson()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         return command;
-    }
-
-    private static string ArrayLiteral<T>(StringBuilder text, IReadOnlyList<T> values, Action<StringBuilder, T> append)
-    {
-        text.Clear().Append('{');
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (i > 0)
-            {
-                text.Append(',');
-            }
-
-            append(text, values[i]);
-        }
-
-        return text.Append('}').ToString();
-    }
-
-    private static void Add(NpgsqlBatch batch, NpgsqlBatchCommand? command)
-    {
-        if (command is not null)
-        {
-            batch.BatchCommands.Add(command);
-        }
     }
 }

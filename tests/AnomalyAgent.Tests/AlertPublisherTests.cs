@@ -3,6 +3,7 @@ using System.Text.Json;
 using AnomalyAgent.Tests.Support;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
+using ServerlessCdc.Agents;
 using ServerlessCdc.AnomalyAgent;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Testing;

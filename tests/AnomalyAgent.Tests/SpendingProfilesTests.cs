@@ -30,7 +30,7 @@ public sealed class SpendingProfilesTests(PostgresFixture postgres)
 
         var alert = Assert.Single(first.Alerts);
         Assert.Equal(("anomaly-agent:4", 9157L, 175.25m), (alert.AlertId, alert.UserId, alert.Average));
-        Assert.Equal([9157L, 9157L, 9157L, 3280L], first.ProfilesUpdated);
+        Assert.Equal([9157L, 9157L, 9157L, 3280L], first.Passed);
         Assert.Equal((0, 5), (replay.Transactions, replay.Replayed));
         Assert.Equal(dump, await db.DumpAsync());
         Assert.Equal(["9157 | {1,2,3,4} | {120.50,310.00,95.25,3927.52}", "3280 | {5} | {42.00}"],

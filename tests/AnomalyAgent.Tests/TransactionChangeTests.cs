@@ -1,5 +1,6 @@
-using AnomalyAgent.Tests.Support;
+using ServerlessCdc.Agents;
 using ServerlessCdc.AnomalyAgent;
+using ServerlessCdc.Testing;
 
 namespace AnomalyAgent.Tests;
 

@@ -56,6 +56,13 @@ public sealed class AppProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>SIGKILL: the process dies wherever it is, mid-batch included.</summary>
+    public async Task CrashAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
@@ -74,6 +81,7 @@ public sealed class AppProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            // SIGTERM, as a service manager stops it; the host then shuts down cleanly.
             using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync();
             if (!await WaitForExitAsync(TimeSpan.FromSeconds(20)))

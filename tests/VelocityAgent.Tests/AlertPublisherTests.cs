@@ -1,11 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using VelocityAgent.Tests.Support;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
-using ServerlessCdc.VelocityAgent;
+using ServerlessCdc.Agents;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Testing;
+using ServerlessCdc.VelocityAgent;
+using VelocityAgent.Tests.Support;
 
 namespace VelocityAgent.Tests;
 

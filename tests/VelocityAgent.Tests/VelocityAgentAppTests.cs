@@ -32,14 +32,14 @@ public sealed class VelocityAgentAppTests(PostgresFixture postgres)
             await Produce(producer, workload[..1500], produced);
             await Produce(producer, [TransactionEvents.Raw(1, 0, "{\"payload\": poison")], produced);
 
-            await using var first = AgentProcess.Start("VelocityAgent", settings);
-            await using var second = AgentProcess.Start("VelocityAgent", settings);
+            await using var first = AppProcess.Start("VelocityAgent", settings);
+            await using var second = AppProcess.Start("VelocityAgent", settings);
             await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
             await WaitFor(async () => await Applied(state) >= 400, first, second);
             await first.CrashAsync();
 
             await Produce(producer, workload[1500..], produced);
-            await using var restarted = AgentProcess.Start("VelocityAgent", settings);
+            await using var restarted = AppProcess.Start("VelocityAgent", settings);
             await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, second, restarted);
 
             await using var expected = await AgentDatabase.CreateAsync(postgres);
@@ -69,7 +69,7 @@ public sealed class VelocityAgentAppTests(PostgresFixture postgres)
         var settings = Settings("127.0.0.1:1", $"velocity_bad_{Guid.NewGuid():N}"[..24]);
         settings["AgentSummaryInterval"] = "sometimes";
 
-        await using var app = AgentProcess.Start("VelocityAgent", settings);
+        await using var app = AppProcess.Start("VelocityAgent", settings);
 
         Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app should stop by itself");
         Assert.NotEqual(0, app.ExitCode);
@@ -116,7 +116,7 @@ public sealed class VelocityAgentAppTests(PostgresFixture postgres)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task WaitFor(Func<Task<bool>> condition, params AgentProcess[] apps)
+    private static async Task WaitFor(Func<Task<bool>> condition, params AppProcess[] apps)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)

@@ -1,62 +1,25 @@
-using Npgsql;
-using ServerlessCdc.VelocityAgent;
-using ServerlessCdc.Postgres.Migrations;
 using ServerlessCdc.Testing;
+using ServerlessCdc.VelocityAgent;
 
 namespace VelocityAgent.Tests.Support;
 
-/// <summary>A fresh database with the agent's migrations applied, and a readable dump of everything it holds.</summary>
-internal sealed class AgentDatabase : IAsyncDisposable
+/// <summary>The velocity agent's state database: windows, alerts, offsets and dead letters.</summary>
+internal static class AgentDatabase
 {
-    private AgentDatabase(NpgsqlDataSource dataSource, string connectionString)
-    {
-        DataSource = dataSource;
-        ConnectionString = connectionString;
-    }
+    private static readonly string[] Dump =
+    [
+        "SELECT user_id, transaction_ids::text, created_at_us::text FROM velocity_agent.velocity_windows ORDER BY user_id",
+        """
+        SELECT alert_id, user_id, transaction_id, amount, score, velocity, created_at, topic, partition, "offset", message::text
+        FROM velocity_agent.alerts ORDER BY alert_id
+        """,
+        "SELECT topic, partition, applied_offset FROM velocity_agent.applied_offsets ORDER BY topic, partition",
+        """SELECT topic, partition, "offset", reason FROM velocity_agent.dead_letters ORDER BY topic, partition, "offset" """,
+    ];
 
-    public NpgsqlDataSource DataSource { get; }
-
-    public string ConnectionString { get; }
-
-    public static async Task<AgentDatabase> CreateAsync(PostgresFixture postgres)
-    {
-        var connectionString = await postgres.CreateDatabaseAsync("velocity");
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new MigrationRunner(dataSource).ApplyAsync("VelocityAgent", Migration.FromAssembly(typeof(VelocityScoring).Assembly));
-        return new AgentDatabase(dataSource, connectionString);
-    }
+    public static Task<AgentStateDatabase> CreateAsync(PostgresFixture postgres) =>
+        AgentStateDatabase.CreateAsync(postgres, "velocity", typeof(VelocityScoring).Assembly, Dump);
 
     /// <summary>A database the app created itself.</summary>
-    public static AgentDatabase Open(string connectionString) => new(NpgsqlDataSource.Create(connectionString), connectionString);
-
-    /// <summary>Windows, alerts, offsets and dead letters, without the columns that record wall-clock time.</summary>
-    public async Task<string> DumpAsync() => string.Join("\n", new[]
-    {
-        await Lines("SELECT user_id, transaction_ids::text, created_at_us::text FROM velocity_agent.velocity_windows ORDER BY user_id"),
-        await Lines("""
-            SELECT alert_id, user_id, transaction_id, amount, score, velocity, created_at, topic, partition, "offset", message::text
-            FROM velocity_agent.alerts ORDER BY alert_id
-            """),
-        await Lines("SELECT topic, partition, applied_offset FROM velocity_agent.applied_offsets ORDER BY topic, partition"),
-        await Lines("""SELECT topic, partition, "offset", reason FROM velocity_agent.dead_letters ORDER BY topic, partition, "offset" """),
-    }.SelectMany(lines => lines.Append("--")));
-
-    public async Task<long> CountAsync(string sql) => (long)(await DataSource.CreateCommand(sql).ExecuteScalarAsync())!;
-
-    public async Task<List<string>> Lines(string sql)
-    {
-        var lines = new List<string>();
-        await using var command = DataSource.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var values = new object[reader.FieldCount];
-            reader.GetValues(values);
-            lines.Add(string.Join(" | ", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
-        }
-
-        return lines;
-    }
-
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public static AgentStateDatabase Open(string connectionString) => AgentStateDatabase.Open(connectionString, Dump);
 }

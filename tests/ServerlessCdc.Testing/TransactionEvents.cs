@@ -3,10 +3,10 @@ using ServerlessCdc.Debezium.Model;
 using ServerlessCdc.Debezium.Writing;
 using ServerlessCdc.Functions;
 
-namespace AnomalyAgent.Tests.Support;
+namespace ServerlessCdc.Testing;
 
 /// <summary>Realistic records of the seeds' topic, written by the project's Debezium envelope writer.</summary>
-internal sealed class TransactionEvents
+public sealed class TransactionEvents
 {
     public const string Topic = "fraud-detection.public.transactions";
 

@@ -1,9 +1,9 @@
 using ServerlessCdc.Functions;
 
-namespace AnomalyAgent.Tests.Support;
+namespace ServerlessCdc.Testing;
 
 /// <summary>A random but reproducible stream of transactions: mostly small amounts, now and then a large one.</summary>
-internal static class Workload
+public static class Workload
 {
     /// <param name="seed">The random seed.</param>
     /// <param name="count">How many transactions.</param>

@@ -1,15 +1,16 @@
 using ServerlessCdc.Debezium.Model;
 using ServerlessCdc.Debezium.Reading;
+using ServerlessCdc.Functions;
 
-namespace ServerlessCdc.AnomalyAgent;
+namespace ServerlessCdc.Agents;
 
-/// <summary>What a record of <c>public.transactions</c> means to the agent.</summary>
+/// <summary>What a record of <c>public.transactions</c> means to an agent.</summary>
 public enum ChangeKind
 {
     /// <summary>A new transaction: an insert, or a row read by a snapshot.</summary>
     Transaction,
 
-    /// <summary>An existing transaction changed; it corrects the profile but is not judged again.</summary>
+    /// <summary>An existing transaction changed; it corrects the agent's state but is not judged again.</summary>
     Correction,
 
     /// <summary>A delete, tombstone, truncate or message: acknowledged and ignored.</summary>
@@ -19,7 +20,14 @@ public enum ChangeKind
     Malformed,
 }
 
-/// <summary>One record of the transactions topic, read into the fields the spending rule uses.</summary>
+/// <summary>Whether an agent's rule needs the row's <c>created_at</c>; a required one that is missing makes the record malformed.</summary>
+public enum CreatedAtField
+{
+    Optional,
+    Required,
+}
+
+/// <summary>One record of the transactions topic, read into the fields the agents' rules use.</summary>
 public readonly record struct TransactionChange(
     KafkaRecord Record,
     ChangeKind Kind,
@@ -32,7 +40,20 @@ public readonly record struct TransactionChange(
     // numeric(10,2): Debezium's schema carries the scale; without a schema (schemas.enable=false) we assume it, as the seed does.
     private const int AmountScale = 2;
 
-    public static TransactionChange Read(KafkaRecord record)
+    /// <summary>Reads the records (CPU only, before any lock is taken).</summary>
+    public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch, CreatedAtField createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var changes = new TransactionChange[batch.Count];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            changes[i] = Read(batch[i], createdAt);
+        }
+
+        return changes;
+    }
+
+    public static TransactionChange Read(KafkaRecord record, CreatedAtField createdAt = CreatedAtField.Optional)
     {
         ArgumentNullException.ThrowIfNull(record);
         if (record.Value is null || record.Value.Length == 0)
@@ -62,14 +83,15 @@ public readonly record struct TransactionChange(
             var id = Ordinal(row, "id");
             var user = Ordinal(row, "user_id");
             var amount = Ordinal(row, "amount");
-            var createdAt = row.GetOrdinal("created_at");
+            // Event time: a rule that judges by the row's created_at decides a replay as the first run did, so it needs one.
+            var at = createdAt == CreatedAtField.Required ? Ordinal(row, "created_at") : row.GetOrdinal("created_at");
             return new(
                 record,
                 kind,
                 row.GetInt64(id),
                 row.GetInt64(user),
                 row.GetDecimal(amount, AmountScale),
-                createdAt < 0 || row.IsNull(createdAt) ? null : WallClock(row.GetTimestamp(createdAt)),
+                at < 0 || row.IsNull(at) ? null : WallClock(row.GetTimestamp(at)),
                 null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

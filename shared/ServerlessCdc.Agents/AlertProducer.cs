@@ -2,10 +2,10 @@ using System.Text;
 using Confluent.Kafka;
 using ServerlessCdc.Postgres.Streaming;
 
-namespace ServerlessCdc.AnomalyAgent;
+namespace ServerlessCdc.Agents;
 
 /// <summary>Puts outbox alerts on the alerts topic, keyed by their stable id.</summary>
-public sealed class AlertProducer(AnomalyAgentSettings settings) : IDisposable
+public sealed class AlertProducer(AgentSettings settings) : IDisposable
 {
     private readonly IProducer<string, string> _producer = new ProducerBuilder<string, string>(new ProducerConfig
     {

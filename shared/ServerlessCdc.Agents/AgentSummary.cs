@@ -1,13 +1,15 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using ServerlessCdc.Functions;
 
-namespace ServerlessCdc.AnomalyAgent;
+namespace ServerlessCdc.Agents;
 
 /// <summary>
 /// The periodic summary line, so a run at thousands of events a second stays readable with the per-transaction
 /// lines at debug: events/s, alerts and how far behind the newest event the agent is.
 /// </summary>
-public sealed partial class AgentSummary(AnomalyAgentSettings settings, TimeProvider clock, ILogger<AgentSummary> logger)
+/// <param name="agent">The agent's name as the line starts with it: <c>Anomaly</c> gives "Anomaly agent: …".</param>
+public sealed partial class AgentSummary(string agent, AgentSettings settings, TimeProvider clock, ILogger logger)
 {
     private readonly Lock _gate = new();
     private long _since = clock.GetTimestamp();
@@ -15,7 +17,7 @@ public sealed partial class AgentSummary(AnomalyAgentSettings settings, TimeProv
     private long _alerts;
     private long _deadLetters;
 
-    public void Add(IReadOnlyList<KafkaRecord> batch, BatchOutcome outcome)
+    public void Add<TAlert, TPassed>(IReadOnlyList<KafkaRecord> batch, BatchOutcome<TAlert, TPassed> outcome)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -36,7 +38,7 @@ public sealed partial class AgentSummary(AnomalyAgentSettings settings, TimeProv
             }
 
             var lag = clock.GetUtcNow() - batch.Max(r => r.Timestamp);
-            LogSummary(logger, (_events / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture), _events, _alerts,
+            LogSummary(logger, agent, (_events / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture), _events, _alerts,
                 _deadLetters, lag.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
             _since = clock.GetTimestamp();
             _events = _alerts = _deadLetters = 0;
@@ -44,6 +46,6 @@ public sealed partial class AgentSummary(AnomalyAgentSettings settings, TimeProv
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Anomaly agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), lag {Lag} s")]
-    private static partial void LogSummary(ILogger logger, string rate, long events, long alerts, long deadLetters, string lag);
+        Message = "{Agent} agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), lag {Lag} s")]
+    private static partial void LogSummary(ILogger logger, string agent, string rate, long events, long alerts, long deadLetters, string lag);
 }

@@ -1,3 +1,0 @@
-namespace ServerlessCdc.Agents;
-
-internal static class Placeholder;
