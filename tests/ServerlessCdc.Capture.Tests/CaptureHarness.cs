@@ -121,12 +121,20 @@ public sealed class CaptureHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
+        // The walsender may outlive the stop by a moment under load; a slot left behind would count
+        // against the test cluster's 20 slots for the rest of the run, so wait for it to go inactive.
+        for (var attempt = 0; attempt < 50; attempt++)
         {
-            await ExecuteAsync(ConnectionString, $"SELECT pg_drop_replication_slot('{Config.SlotName}')");
-        }
-        catch (PostgresException)
-        {
+            try
+            {
+                await ExecuteAsync(ConnectionString,
+                    $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{Config.SlotName}'");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
+            {
+                await System.Threading.Tasks.Task.Delay(100);
+            }
         }
     }
 

@@ -6,6 +6,13 @@ namespace ServerlessCdc.Broker.Apis;
 public sealed record RequestContext(RequestHeader Header, BrokerState Broker, string ClientHost, CancellationToken Cancellation)
 {
     public short Version => Header.ApiVersion;
+
+    /// <summary>
+    /// Set by a handler whose response may only be sent once this completes (acks=all waiting for its fsync).
+    /// The connection goes on reading and handling the next requests meanwhile and still answers in order;
+    /// if it faults the connection is closed without the response.
+    /// </summary>
+    public Task? ResponseGate { get; set; }
 }
 
 /// <summary>

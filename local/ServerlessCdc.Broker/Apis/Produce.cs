@@ -24,6 +24,7 @@ public sealed class Produce : IApi
             Partitions: r.ReadArray(static p => (Index: p.ReadInt32(), Records: p.ReadNullableBytes()))));
 
         var results = new List<(string Name, List<(int Index, Storage.AppendResult Result)> Partitions)>(topics.Count);
+        List<Task>? durable = null;
         foreach (var (name, partitions) in topics)
         {
             var topic = acks is -1 or 0 or 1 ? context.Broker.TopicOrAutoCreate(name, allowAutoCreate: true) : null;
@@ -55,10 +56,24 @@ public sealed class Produce : IApi
                         name, index, context.Header.ClientId, result.Error);
                 }
 
+                if (result.Durable is { } flushed && !flushed.IsCompletedSuccessfully)
+                {
+                    durable ??= [];
+                    if (!durable.Contains(flushed))
+                    {
+                        durable.Add(flushed);
+                    }
+                }
+
                 partitionResults.Add((index, result));
             }
 
             results.Add((name, partitionResults));
+        }
+
+        if (durable is not null)
+        {
+            context.ResponseGate = durable.Count == 1 ? durable[0] : Task.WhenAll(durable);
         }
 
         if (acks == 0)

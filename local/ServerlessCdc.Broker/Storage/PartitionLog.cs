@@ -5,8 +5,12 @@ using ServerlessCdc.Broker.Protocol;
 namespace ServerlessCdc.Broker.Storage;
 
 /// <summary>The outcome of appending one partition's records.</summary>
+/// <remarks>
+/// <paramref name="Durable"/>, when set, completes once the appended data is fsynced; an acks=all response
+/// must not be sent before.
+/// </remarks>
 public readonly record struct AppendResult(ErrorCode Error, long BaseOffset, long LogStartOffset, string? Message = null,
-    long LogAppendTime = -1);
+    long LogAppendTime = -1, Task? Durable = null);
 
 /// <summary>
 /// The log of one partition: ordered segments, offsets assigned on append, reads by offset and by time,
@@ -21,11 +25,14 @@ public sealed class PartitionLog : IDisposable
     private readonly Func<TopicConfig> _config;
     private readonly FlushPolicy _flushPolicy;
     private readonly AppendSignal _signal;
+    private readonly GroupFlusher? _flusher;
     private bool _disposed;
 
+    /// <param name="flusher">Group commit for acks=all under <see cref="FlushPolicy.AcksAll"/>; without it each such append fsyncs inline.</param>
     public PartitionLog(string topic, int partition, string directory, Func<TopicConfig> config, FlushPolicy flushPolicy,
-        AppendSignal signal, Action<string> log)
+        AppendSignal signal, Action<string> log, GroupFlusher? flusher = null)
     {
+        _flusher = flusher;
         Topic = topic;
         Partition = partition;
         Directory = directory;
@@ -92,6 +99,18 @@ public sealed class PartitionLog : IDisposable
             lock (_lock)
             {
                 return _segments[^1].NextOffset;
+            }
+        }
+    }
+
+    /// <summary>One past the last offset known to be on disk (fsynced).</summary>
+    public long DurableEndOffset
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _segments.Max(s => s.DurableNextOffset);
             }
         }
     }
@@ -195,13 +214,20 @@ public sealed class PartitionLog : IDisposable
                 firstOffset = firstOffset < 0 ? baseOffset : firstOffset;
             }
 
-            if (_flushPolicy == FlushPolicy.Always || (_flushPolicy == FlushPolicy.AcksAll && acks == -1))
+            // Registered even when every batch was a duplicate: the original may still be waiting for its fsync.
+            Task? durable = null;
+            if (_flushPolicy == FlushPolicy.AcksAll && acks == -1 && _flusher is not null)
+            {
+                // A roll above flushed the earlier segments whole, so only the active one can hold unsynced data.
+                durable = _flusher.Enqueue(_segments[^1], _segments[^1].NextOffset);
+            }
+            else if (_flushPolicy == FlushPolicy.Always || (_flushPolicy == FlushPolicy.AcksAll && acks == -1))
             {
                 _segments[^1].Flush();
             }
 
             _signal.Notify();
-            return new AppendResult(ErrorCode.None, firstOffset, _segments[0].BaseOffset, LogAppendTime: logAppendTime);
+            return new AppendResult(ErrorCode.None, firstOffset, _segments[0].BaseOffset, LogAppendTime: logAppendTime, Durable: durable);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class Segment : IDisposable
 
     private readonly SafeFileHandle _handle;
     private long _bytesSinceIndexEntry;
+    private long _durableNextOffset;
 
     private Segment(string directory, long baseOffset)
     {
@@ -25,6 +26,7 @@ public sealed class Segment : IDisposable
         Index = new OffsetIndex(stem + ".index", baseOffset);
         TimeIndex = new TimeIndex(stem + ".timeindex", baseOffset);
         NextOffset = baseOffset;
+        _durableNextOffset = baseOffset;
     }
 
     public long BaseOffset { get; }
@@ -70,6 +72,7 @@ public sealed class Segment : IDisposable
         }
 
         segment.Recover(length, verifyCrc: isActive, log, onBatch);
+        segment.MarkDurable(segment.NextOffset);
         return segment;
     }
 
@@ -213,11 +216,43 @@ public sealed class Segment : IDisposable
         return null;
     }
 
+    /// <summary>One past the last offset known to be fsynced: what acks=all may have acknowledged.</summary>
+    public long DurableNextOffset => Interlocked.Read(ref _durableNextOffset);
+
+    /// <summary>Callers hold the partition lock, so <see cref="NextOffset"/> is stable.</summary>
     public void Flush()
     {
+        var covered = NextOffset;
         RandomAccess.FlushToDisk(_handle);
         Index.Flush();
         TimeIndex.Flush();
+        MarkDurable(covered);
+    }
+
+    /// <summary>
+    /// fsyncs the log file only, without the partition lock (the index streams are not thread-safe): the
+    /// active segment's indexes are rebuilt from the log by the recovery scan, and a segment is fully
+    /// flushed when it rolls. <paramref name="coveredNextOffset"/> is the end the caller wrote before calling.
+    /// </summary>
+    public void FlushData(long coveredNextOffset)
+    {
+        RandomAccess.FlushToDisk(_handle);
+        MarkDurable(coveredNextOffset);
+    }
+
+    private void MarkDurable(long nextOffset)
+    {
+        var current = Interlocked.Read(ref _durableNextOffset);
+        while (nextOffset > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _durableNextOffset, nextOffset, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 
     public void Dispose()

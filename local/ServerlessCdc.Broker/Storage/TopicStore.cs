@@ -24,6 +24,7 @@ public sealed partial class TopicStore : IDisposable
         _root = Path.Combine(dataDirectory, "topics");
         _flushPolicy = flushPolicy;
         _logger = logger;
+        Flusher = flushPolicy == FlushPolicy.AcksAll ? new GroupFlusher() : null;
         Directory.CreateDirectory(_root);
         foreach (var directory in Directory.GetDirectories(_root))
         {
@@ -42,6 +43,9 @@ public sealed partial class TopicStore : IDisposable
     }
 
     public AppendSignal Signal { get; } = new();
+
+    /// <summary>The shared acks=all fsync under <see cref="FlushPolicy.AcksAll"/>; null for the other policies.</summary>
+    public GroupFlusher? Flusher { get; }
 
     public IEnumerable<Topic> All => _topics.Values.OrderBy(t => t.Name, StringComparer.Ordinal);
 
@@ -155,7 +159,7 @@ public sealed partial class TopicStore : IDisposable
         for (var p = 0; p < partitions; p++)
         {
             logs[p] = new PartitionLog(name, p, Path.Combine(directory, p.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                () => topic!.Config, _flushPolicy, Signal, message => _logger.LogWarning("{Message}", message));
+                () => topic!.Config, _flushPolicy, Signal, message => _logger.LogWarning("{Message}", message), Flusher);
         }
 
         topic = new Topic(name, directory, config, logs);
@@ -180,6 +184,8 @@ public sealed partial class TopicStore : IDisposable
 
     public void Dispose()
     {
+        // Completes the waiting acks=all produces before the segments close.
+        Flusher?.Dispose();
         foreach (var topic in _topics.Values)
         {
             foreach (var partition in topic.Partitions)
