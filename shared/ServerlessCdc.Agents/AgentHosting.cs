@@ -26,6 +26,7 @@ public static class AgentHosting
         // The app's category (ServerlessCdc.AnomalyAgent.AgentSummary), so the summary line reads as it always has.
         builder.Services.AddSingleton(services => new AgentSummary(agent, settings, services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger($"{app.Namespace}.{nameof(AgentSummary)}")));
+        builder.Services.AddHostedService(services => services.GetRequiredService<AgentSummary>());
         return builder;
     }
 }
