@@ -1,166 +1,29 @@
-using System.Globalization;
 using AnomalyAgent.Tests.Support;
-using Confluent.Kafka;
 using Npgsql;
 using ServerlessCdc.AnomalyAgent;
-using ServerlessCdc.Broker;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
 
 namespace AnomalyAgent.Tests;
 
-/// <summary>The app end to end: the embedded broker, the real Kafka trigger, Postgres, separate processes.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class AnomalyAgentAppTests(PostgresFixture postgres)
+public sealed class AnomalyAgentAppTests(PostgresFixture postgres) : AgentAppTests(postgres)
 {
-    private const string Topic = TransactionEvents.Topic;
+    protected override string App => "AnomalyAgent";
 
-    [Fact]
-    public async Task Two_instances_a_crash_and_a_rebalance_end_exactly_as_one_uninterrupted_run()
+    protected override string Prefix => "anomaly";
+
+    protected override string Schema => "anomaly_agent";
+
+    protected override string AlertLine => "ANOMALY DETECTED: User ";
+
+    protected override Task<AgentStateDatabase> CreateReferenceDatabaseAsync(PostgresFixture fixture) => AgentDatabase.CreateAsync(fixture);
+
+    protected override AgentStateDatabase OpenDatabase(string connectionString) => AgentDatabase.Open(connectionString);
+
+    protected override async Task<(int DeadLetters, IReadOnlyList<string> AlertIds)> ApplyReferenceAsync(NpgsqlDataSource state, IReadOnlyList<KafkaRecord> records)
     {
-        var folder = Directory.CreateTempSubdirectory("anomaly-e2e-");
-        try
-        {
-            await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = folder.FullName });
-            var database = $"anomaly_e2e_{Guid.NewGuid():N}"[..24];
-            var settings = Settings(broker.BootstrapServers, database);
-
-            // Partitioned by user, so the verdicts do not depend on how partitions interleave across instances.
-            var workload = Workload.Generate(5, count: 3000, users: 40, partitions: 4, byUser: true);
-            var produced = new List<KafkaRecord>();
-            using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
-            await Produce(producer, workload[..1500], produced);
-            await Produce(producer, [TransactionEvents.Raw(1, 0, "{\"payload\": poison")], produced);
-
-            await using var first = AppProcess.Start("AnomalyAgent", settings);
-            await using var second = AppProcess.Start("AnomalyAgent", settings);
-            await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
-            await WaitFor(async () => await Applied(state) >= 400, first, second);
-            await first.CrashAsync();
-
-            await Produce(producer, workload[1500..], produced);
-            await using var restarted = AppProcess.Start("AnomalyAgent", settings);
-            await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, second, restarted);
-
-            await using var expected = await AgentDatabase.CreateAsync(postgres);
-            var reference = await new SpendingProfiles(expected.DataSource).ApplyAsync(produced, CancellationToken.None);
-            await using var actual = AgentDatabase.Open(postgres.ConnectionString(database));
-            Assert.Equal(await expected.DumpAsync(), await actual.DumpAsync());
-            Assert.Single(reference.DeadLetters);
-            Assert.NotEmpty(reference.Alerts);
-
-            var published = ConsumeKeys(broker.BootstrapServers, "fraud-detection.alerts", reference.Alerts.Count);
-            Assert.Equal(reference.Alerts.Select(a => a.AlertId).Order(), published.Distinct().Order());
-
-            var output = first.Output + second.Output + restarted.Output;
-            Assert.Contains("ANOMALY DETECTED: User ", output);
-            Assert.Contains("events/s", output);
-            Assert.Contains("Dead-lettered " + Topic, output);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-    }
-
-    [Fact]
-    public async Task A_bad_setting_stops_start_up_naming_it()
-    {
-        var settings = Settings("127.0.0.1:1", $"anomaly_bad_{Guid.NewGuid():N}"[..24]);
-        settings["AgentSummaryInterval"] = "sometimes";
-
-        await using var app = AppProcess.Start("AnomalyAgent", settings);
-
-        Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app should stop by itself");
-        Assert.NotEqual(0, app.ExitCode);
-        Assert.Contains("AgentSummaryInterval", app.Output);
-    }
-
-    private Dictionary<string, string> Settings(string brokers, string database) => new()
-    {
-        ["Postgres__Host"] = postgres.Options.Host,
-        ["Postgres__Port"] = postgres.Options.Port.ToString(CultureInfo.InvariantCulture),
-        ["Postgres__Password"] = postgres.Options.Password,
-        ["Postgres__Embedded"] = "Never",
-        ["StateDatabase"] = database,
-        ["KafkaBrokers"] = brokers,
-        ["ConsumerGroup"] = "agent1-" + database,
-        ["AgentSummaryInterval"] = "00:00:01",
-        ["AzureFunctionsJobHost__extensions__kafka__maxBatchSize"] = "50",
-        ["AzureFunctionsJobHost__extensions__kafka__sessionTimeoutMs"] = "6000",
-        ["AzureFunctionsJobHost__extensions__kafka__heartbeatIntervalMs"] = "500",
-    };
-
-    /// <summary>Produces to the records' partitions in order and keeps them with the offsets the broker gave.</summary>
-    private static async Task Produce(IProducer<byte[]?, byte[]?> producer, IEnumerable<KafkaRecord> records, List<KafkaRecord> produced)
-    {
-        var deliveries = records.Select(record => (record, delivery: producer.ProduceAsync(
-            new TopicPartition(Topic, new Partition(record.Partition)),
-            new Message<byte[]?, byte[]?> { Key = record.Key, Value = record.Value }))).ToList();
-        foreach (var (record, delivery) in deliveries)
-        {
-            var result = await delivery;
-            produced.Add(record with { Offset = result.Offset.Value });
-        }
-    }
-
-    private static async Task<long> Applied(NpgsqlDataSource state) =>
-        await Scalar(state, "SELECT coalesce(sum(applied_offset + 1), 0)::bigint FROM anomaly_agent.applied_offsets");
-
-    private static async Task<long> Unpublished(NpgsqlDataSource state) =>
-        await Scalar(state, "SELECT count(*) FROM anomaly_agent.alerts WHERE published_at IS NULL");
-
-    private static async Task<long> Scalar(NpgsqlDataSource state, string sql)
-    {
-        await using var command = state.CreateCommand(sql);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task WaitFor(Func<Task<bool>> condition, params AppProcess[] apps)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-            {
-                // The apps have not created the database or run their migrations yet.
-            }
-
-            Assert.All(apps, a => Assert.False(a.HasExited, "the app stopped:\n" + a.Output));
-            await Task.Delay(250);
-        }
-
-        Assert.Fail("timed out; output:\n" + string.Join("\n----\n", apps.Select(a => a.Output)));
-    }
-
-    private static List<string> ConsumeKeys(string brokers, string topic, int atLeast)
-    {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = brokers,
-            GroupId = "alerts-reader",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(topic);
-        var keys = new List<string>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (keys.Distinct().Count() < atLeast && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
-            {
-                keys.Add(result.Message.Key);
-            }
-        }
-
-        consumer.Close();
-        return keys;
+        var outcome = await new SpendingProfiles(state).ApplyAsync(records, CancellationToken.None);
+        return (outcome.DeadLetters.Count, [.. outcome.Alerts.Select(a => a.AlertId)]);
     }
 }
