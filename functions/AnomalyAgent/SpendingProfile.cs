@@ -5,6 +5,9 @@ namespace ServerlessCdc.AnomalyAgent;
 /// <summary>The verdict on one transaction: the average of the earlier amounts it was compared with.</summary>
 public readonly record struct SpendingVerdict(bool IsAnomaly, decimal? Average, int EarlierAmounts);
 
+/// <summary>One remembered transaction of a user.</summary>
+public readonly record struct Spending(long TransactionId, decimal Amount);
+
 /// <summary>
 /// Seed agent 1's rule on one user: the last 50 amounts; a transaction is an anomaly when there are at least 3 earlier
 /// amounts and it is more than 3 times their average and more than 500.
@@ -20,8 +23,7 @@ public sealed class SpendingProfile : IUserState
     public const decimal Factor = 3m;
     public const decimal Floor = 500m;
 
-    private readonly List<long> _transactionIds;
-    private readonly List<decimal> _amounts;
+    private readonly TrackedList<Spending> _spendings;
 
     public SpendingProfile(long userId)
         : this(userId, [], [])
@@ -34,32 +36,37 @@ public sealed class SpendingProfile : IUserState
     public SpendingProfile(long userId, IEnumerable<long> transactionIds, IEnumerable<decimal> amounts)
     {
         UserId = userId;
-        _transactionIds = [.. transactionIds];
-        _amounts = [.. amounts];
-        if (_transactionIds.Count != _amounts.Count)
+        long[] ids = [.. transactionIds];
+        decimal[] values = [.. amounts];
+        if (ids.Length != values.Length)
         {
-            throw new ArgumentException($"User {userId}'s profile has {_transactionIds.Count} ids but {_amounts.Count} amounts.", nameof(amounts));
+            throw new ArgumentException($"User {userId}'s profile has {ids.Length} ids but {values.Length} amounts.", nameof(amounts));
         }
+
+        _spendings = new(ids.Zip(values, static (id, amount) => new Spending(id, amount)));
     }
 
     public long UserId { get; }
 
-    public IReadOnlyList<long> TransactionIds => _transactionIds;
+    public IReadOnlyList<long> TransactionIds => [.. _spendings.Select(s => s.TransactionId)];
 
-    public IReadOnlyList<decimal> Amounts => _amounts;
+    public IReadOnlyList<decimal> Amounts => [.. _spendings.Select(s => s.Amount)];
 
-    public bool Contains(long transactionId) => _transactionIds.Contains(transactionId);
+    /// <summary>The remembered transactions and how they changed since stored.</summary>
+    public TrackedList<Spending> Spendings => _spendings;
+
+    public bool Contains(long transactionId) => _spendings.FindIndex(s => s.TransactionId == transactionId) >= 0;
+
+    public void AcceptChanges() => _spendings.AcceptChanges();
 
     /// <summary>Judges a transaction against the earlier amounts, then remembers it (the oldest beyond 50 is dropped).</summary>
     public SpendingVerdict Add(long transactionId, decimal amount)
     {
         var verdict = Judge(amount);
-        _transactionIds.Add(transactionId);
-        _amounts.Add(amount);
-        if (_amounts.Count > Capacity)
+        _spendings.Add(new Spending(transactionId, amount));
+        if (_spendings.Count > Capacity)
         {
-            _transactionIds.RemoveRange(0, _amounts.Count - Capacity);
-            _amounts.RemoveRange(0, _amounts.Count - Capacity);
+            _spendings.RemoveFront(_spendings.Count - Capacity);
         }
 
         return verdict;
@@ -68,28 +75,28 @@ public sealed class SpendingProfile : IUserState
     /// <summary>An updated amount replaces the remembered one; false when the transaction is not in the profile.</summary>
     public bool Correct(long transactionId, decimal amount)
     {
-        var index = _transactionIds.IndexOf(transactionId);
+        var index = _spendings.FindIndex(s => s.TransactionId == transactionId);
         if (index < 0)
         {
             return false;
         }
 
-        _amounts[index] = amount;
+        _spendings[index] = new Spending(transactionId, amount);
         return true;
     }
 
     private SpendingVerdict Judge(decimal amount)
     {
-        var count = _amounts.Count;
+        var count = _spendings.Count;
         if (count == 0)
         {
             return new SpendingVerdict(false, null, 0);
         }
 
         var sum = 0m;
-        foreach (var earlier in _amounts)
+        foreach (var earlier in _spendings)
         {
-            sum += earlier;
+            sum += earlier.Amount;
         }
 
         // amount > 3 × (sum / count), compared without the division's rounding.

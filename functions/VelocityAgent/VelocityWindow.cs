@@ -8,6 +8,9 @@ public readonly record struct VelocityVerdict(int Velocity, int Score)
     public bool IsAlert => Score > VelocityWindow.AlertAbove;
 }
 
+/// <summary>One transaction in a user's window: its <c>created_at</c> in µs since 1970.</summary>
+public readonly record struct WindowEntry(long TransactionId, long CreatedAtMicros);
+
 /// <summary>A transaction that scored 70 or less: the seed's "Transaction OK" line.</summary>
 public readonly record struct ScoredTransaction(long TransactionId, int Score);
 
@@ -34,9 +37,8 @@ public sealed class VelocityWindow : IUserState
 
     private static readonly long SpanMicros = (long)Span.TotalMicroseconds;
 
-    // Both ordered by time, oldest first; equal times keep their arrival order.
-    private readonly List<long> _transactionIds;
-    private readonly List<long> _times;
+    // Ordered by time, oldest first; equal times keep their arrival order.
+    private readonly TrackedList<WindowEntry> _entries;
 
     public VelocityWindow(long userId)
         : this(userId, [], [])
@@ -49,29 +51,36 @@ public sealed class VelocityWindow : IUserState
     public VelocityWindow(long userId, IEnumerable<long> transactionIds, IEnumerable<long> createdAtMicros)
     {
         UserId = userId;
-        _transactionIds = [.. transactionIds];
-        _times = [.. createdAtMicros];
-        if (_transactionIds.Count != _times.Count)
+        long[] ids = [.. transactionIds];
+        long[] times = [.. createdAtMicros];
+        if (ids.Length != times.Length)
         {
-            throw new ArgumentException($"User {userId}'s window has {_transactionIds.Count} ids but {_times.Count} times.", nameof(createdAtMicros));
+            throw new ArgumentException($"User {userId}'s window has {ids.Length} ids but {times.Length} times.", nameof(createdAtMicros));
         }
+
+        _entries = new(ids.Zip(times, static (id, at) => new WindowEntry(id, at)));
     }
 
     public long UserId { get; }
 
-    public IReadOnlyList<long> TransactionIds => _transactionIds;
+    public IReadOnlyList<long> TransactionIds => [.. _entries.Select(e => e.TransactionId)];
 
     /// <summary>The transactions' <c>created_at</c> in µs since 1970 (as stored).</summary>
-    public IReadOnlyList<long> CreatedAtMicros => _times;
+    public IReadOnlyList<long> CreatedAtMicros => [.. _entries.Select(e => e.CreatedAtMicros)];
 
-    public bool Contains(long transactionId) => _transactionIds.Contains(transactionId);
+    /// <summary>The window's transactions and how they changed since stored.</summary>
+    public TrackedList<WindowEntry> Entries => _entries;
+
+    public bool Contains(long transactionId) => IndexOf(transactionId) >= 0;
+
+    public void AcceptChanges() => _entries.AcceptChanges();
 
     /// <summary>Scores a transaction, then remembers it.</summary>
     public VelocityVerdict Add(long transactionId, DateTime createdAt, decimal amount)
     {
         var at = Micros(createdAt);
         var velocity = 1;
-        foreach (var time in _times)
+        foreach (var (_, time) in _entries)
         {
             if (time >= at - SpanMicros && time <= at)
             {
@@ -87,20 +96,19 @@ public sealed class VelocityWindow : IUserState
     /// <summary>An updated <c>created_at</c> moves the transaction; false when it is not in the window.</summary>
     public bool Correct(long transactionId, DateTime createdAt)
     {
-        var index = _transactionIds.IndexOf(transactionId);
+        var index = IndexOf(transactionId);
         if (index < 0)
         {
             return false;
         }
 
         var at = Micros(createdAt);
-        if (_times[index] == at)
+        if (_entries[index].CreatedAtMicros == at)
         {
             return false;
         }
 
-        _transactionIds.RemoveAt(index);
-        _times.RemoveAt(index);
+        _entries.RemoveAt(index);
         Insert(transactionId, at);
         return true;
     }
@@ -109,23 +117,23 @@ public sealed class VelocityWindow : IUserState
 
     private void Insert(long transactionId, long at)
     {
-        var index = _times.Count;
-        while (index > 0 && _times[index - 1] > at)
+        var index = _entries.Count;
+        while (index > 0 && _entries[index - 1].CreatedAtMicros > at)
         {
             index--;
         }
 
-        _transactionIds.Insert(index, transactionId);
-        _times.Insert(index, at);
+        _entries.Insert(index, new WindowEntry(transactionId, at));
 
-        var keepFrom = _times[^1] - SpanMicros;
+        var keepFrom = _entries[^1].CreatedAtMicros - SpanMicros;
         var drop = 0;
-        while (drop < _times.Count && (_times[drop] < keepFrom || _times.Count - drop > Capacity))
+        while (drop < _entries.Count && (_entries[drop].CreatedAtMicros < keepFrom || _entries.Count - drop > Capacity))
         {
             drop++;
         }
 
-        _transactionIds.RemoveRange(0, drop);
-        _times.RemoveRange(0, drop);
+        _entries.RemoveFront(drop);
     }
+
+    private int IndexOf(long transactionId) => _entries.FindIndex(e => e.TransactionId == transactionId);
 }

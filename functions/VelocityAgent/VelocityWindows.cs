@@ -13,13 +13,18 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
     // Event time: the window is judged by the row's created_at, so a replay decides as the first run did.
     private const CreatedAtField CreatedAt = CreatedAtField.Required;
 
-    private static readonly UserStateTable Windows = new("velocity_agent.velocity_windows", "transaction_ids, created_at_us");
+    private static readonly UserStateTable Windows = new("velocity_agent.velocity_windows", "transaction_ids", "created_at_us");
 
+    // The windows' change, not the windows: most users gain one transaction and lose those older than 60 s (see StateDelta).
+    // "= ANY($1)" keeps the lookup on the primary key, as in UserStateTable.
     private const string UpdateWindows = """
         UPDATE velocity_agent.velocity_windows AS p
-        SET transaction_ids = x.ids::bigint[], created_at_us = x.times::bigint[], updated_at = now()
-        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(user_id, ids, times)
-        WHERE p.user_id = x.user_id
+        SET transaction_ids = p.transaction_ids[x.dropped + 1:] || ($5::bigint[])[x.first:x.last],
+            created_at_us = p.created_at_us[x.dropped + 1:] || ($6::bigint[])[x.first:x.last],
+            version = p.version + 1,
+            updated_at = now()
+        FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)
+        WHERE p.user_id = x.user_id AND p.user_id = ANY($1)
         """;
 
     private const string InsertAlerts = """
@@ -33,8 +38,8 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
     /// <summary>Reads the records (CPU only, before any lock is taken).</summary>
     public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch) => TransactionChange.Read(batch, CreatedAt);
 
-    protected override VelocityWindow Load(NpgsqlDataReader row) =>
-        new(row.GetInt64(0), row.GetFieldValue<long[]>(1), row.GetFieldValue<long[]>(2));
+    protected override VelocityWindow Load(long userId, NpgsqlDataReader row) =>
+        new(userId, row.GetFieldValue<long[]>(2), row.GetFieldValue<long[]>(3));
 
     /// <summary>A score above 70 is an alert; any other transaction reports its score.</summary>
     protected override Verdict<VelocityAlert, ScoredTransaction> Judge(VelocityWindow state, TransactionChange change)
@@ -51,10 +56,8 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
     protected override bool Correct(VelocityWindow state, TransactionChange change) =>
         state.Correct(change.TransactionId, change.CreatedAt!.Value);
 
-    protected override NpgsqlBatchCommand? Save(IEnumerable<VelocityWindow> states) =>
-        StateUpdate.Command(UpdateWindows, states,
-            static (text, window) => ArrayLiteral.Write(text, window.TransactionIds, static (b, v) => b.Append(v)),
-            static (text, window) => ArrayLiteral.Write(text, window.CreatedAtMicros, static (b, v) => b.Append(v)));
+    protected override NpgsqlBatchCommand? Save(IReadOnlyList<VelocityWindow> states) =>
+        StateDelta.Command(UpdateWindows, states, static window => window.Entries, static e => e.TransactionId, static e => e.CreatedAtMicros);
 
     protected override NpgsqlBatchCommand? SaveAlerts(IReadOnlyList<VelocityAlert> alerts)
     {

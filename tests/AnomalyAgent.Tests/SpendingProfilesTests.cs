@@ -33,8 +33,8 @@ public sealed class SpendingProfilesTests(PostgresFixture postgres)
         Assert.Equal([9157L, 9157L, 9157L, 3280L], first.Passed);
         Assert.Equal((0, 5), (replay.Transactions, replay.Replayed));
         Assert.Equal(dump, await db.DumpAsync());
-        Assert.Equal(["9157 | {1,2,3,4} | {120.50,310.00,95.25,3927.52}", "3280 | {5} | {42.00}"],
-            await db.Lines("SELECT user_id, transaction_ids::text, amounts::text FROM anomaly_agent.spending_profiles ORDER BY user_id DESC"));
+        Assert.Equal(["9157 | {1,2,3,4} | {12050,31000,9525,392752}", "3280 | {5} | {4200}"],
+            await db.Lines("SELECT user_id, transaction_ids::text, amount_cents::text FROM anomaly_agent.spending_profiles ORDER BY user_id DESC"));
         Assert.Equal(["fraud-detection.public.transactions | 0 | 2", "fraud-detection.public.transactions | 1 | 1"],
             await db.Lines("SELECT topic, partition, applied_offset FROM anomaly_agent.applied_offsets ORDER BY partition"));
     }
@@ -135,6 +135,44 @@ public sealed class SpendingProfilesTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_profile_another_process_changed_is_read_again_not_taken_from_this_process_cache()
+    {
+        await using var db = await AgentDatabase.CreateAsync(postgres);
+        var first = new SpendingProfiles(db.DataSource);
+        var second = new SpendingProfiles(db.DataSource);
+
+        await first.ApplyAsync([_events.Create(0, 0, 1, 7, 100m), _events.Create(0, 1, 2, 7, 100m), _events.Create(0, 2, 3, 7, 100m)], CancellationToken.None);
+        await second.ApplyAsync([_events.Create(1, 0, 4, 7, 1000m), _events.Create(1, 1, 5, 7, 1000m), _events.Create(1, 2, 6, 7, 1000m)], CancellationToken.None);
+
+        // 1200 is an anomaly against the first process's own three amounts, not against all six (average 550).
+        var outcome = await first.ApplyAsync([_events.Create(0, 3, 7, 7, 1200m)], CancellationToken.None);
+
+        Assert.Equal(1, first.CachedUsers);
+        Assert.Empty(outcome.Alerts);
+        Assert.Equal(["{1,2,3,4,5,6,7} | {10000,10000,10000,100000,100000,100000,120000}"],
+            await db.Lines("SELECT transaction_ids::text, amount_cents::text FROM anomaly_agent.spending_profiles"));
+    }
+
+    [Fact]
+    public async Task A_long_history_is_trimmed_to_the_last_50_in_Postgres_as_in_memory()
+    {
+        await using var db = await AgentDatabase.CreateAsync(postgres);
+        var profiles = new SpendingProfiles(db.DataSource);
+        var records = Enumerable.Range(0, 130).Select(i => _events.Create(0, i, i + 1, 7, 10m + i)).ToArray();
+
+        foreach (var chunk in records.Chunk(17))
+        {
+            await profiles.ApplyAsync(chunk, CancellationToken.None);
+        }
+
+        await using var fresh = await AgentDatabase.CreateAsync(postgres);
+        await new SpendingProfiles(fresh.DataSource).ApplyAsync(records, CancellationToken.None);
+        var stored = await db.Lines("SELECT transaction_ids::text FROM anomaly_agent.spending_profiles");
+        Assert.Equal(["{" + string.Join(',', Enumerable.Range(81, 50)) + "}"], stored);
+        Assert.Equal(await fresh.DumpAsync(), await db.DumpAsync());
+    }
+
+    [Fact]
     public async Task A_poison_record_is_dead_lettered_and_its_partition_goes_on()
     {
         await using var db = await AgentDatabase.CreateAsync(postgres);
@@ -176,8 +214,8 @@ public sealed class SpendingProfilesTests(PostgresFixture postgres)
 
         Assert.Equal((4, 1, 2, 1), (outcome.Transactions, outcome.Corrections, outcome.Ignored, outcome.Duplicates));
         Assert.Empty(outcome.Alerts);
-        Assert.Equal(["{1,2,3,4} | {100.00,1000.00,100.00,1100.00}"],
-            await db.Lines("SELECT transaction_ids::text, amounts::text FROM anomaly_agent.spending_profiles"));
+        Assert.Equal(["{1,2,3,4} | {10000,100000,10000,110000}"],
+            await db.Lines("SELECT transaction_ids::text, amount_cents::text FROM anomaly_agent.spending_profiles"));
     }
 
     private static IEnumerable<KafkaRecord> Interleave(List<KafkaRecord> a, List<KafkaRecord> b)

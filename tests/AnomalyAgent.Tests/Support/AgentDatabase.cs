@@ -8,7 +8,7 @@ internal static class AgentDatabase
 {
     private static readonly string[] Dump =
     [
-        "SELECT user_id, transaction_ids::text, amounts::text FROM anomaly_agent.spending_profiles ORDER BY user_id",
+        "SELECT user_id, transaction_ids::text, amount_cents::text FROM anomaly_agent.spending_profiles ORDER BY user_id",
         """
         SELECT alert_id, user_id, transaction_id, amount, average, created_at, topic, partition, "offset", message::text
         FROM anomaly_agent.alerts ORDER BY alert_id
