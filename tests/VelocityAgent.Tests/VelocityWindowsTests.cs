@@ -1,21 +1,33 @@
 using VelocityAgent.Tests.Support;
 using Npgsql;
 using ServerlessCdc.VelocityAgent;
+using ServerlessCdc.Agents;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
 
 namespace VelocityAgent.Tests;
 
-/// <summary>The agent's state in the real Postgres: batches applied exactly once.</summary>
+/// <summary>The agent's state in the real Postgres: its rule's effects, on top of the shared contract.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class VelocityWindowsTests(PostgresFixture postgres)
+    : UserStateStoreContract<VelocityWindow, VelocityAlert, ScoredTransaction>(postgres)
 {
     private readonly TransactionEvents _events = new();
+
+    protected override string Schema => "velocity_agent";
+
+    protected override string StateTable => "velocity_agent.velocity_windows";
+
+    protected override Task<AgentStateDatabase> CreateDatabaseAsync() => AgentDatabase.CreateAsync(Postgres);
+
+    protected override UserStateStore<VelocityWindow, VelocityAlert, ScoredTransaction> CreateStore(NpgsqlDataSource dataSource) => new VelocityWindows(dataSource);
+
+    protected override IReadOnlyList<TransactionChange> Read(IReadOnlyList<KafkaRecord> records) => VelocityWindows.Read(records);
 
     [Fact]
     public async Task A_batch_scores_the_seeds_alert_and_skips_its_replay()
     {
-        await using var db = await AgentDatabase.CreateAsync(postgres);
+        await using var db = await AgentDatabase.CreateAsync(Postgres);
         var windows = new VelocityWindows(db.DataSource);
         var t0 = TransactionEvents.Start;
         KafkaRecord[] batch =
@@ -42,130 +54,10 @@ public sealed class VelocityWindowsTests(PostgresFixture postgres)
             await db.Lines("SELECT topic, partition, applied_offset FROM velocity_agent.applied_offsets ORDER BY partition"));
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task Applying_a_batch_equals_applying_it_in_any_split(int seed)
-    {
-        var records = Workload.Generate(seed, count: 600, users: 25, partitions: 4);
-        await using var whole = await AgentDatabase.CreateAsync(postgres);
-        await using var split = await AgentDatabase.CreateAsync(postgres);
-
-        var outcome = await new VelocityWindows(whole.DataSource).ApplyAsync(records, CancellationToken.None);
-        var random = new Random(seed);
-        var windows = new VelocityWindows(split.DataSource);
-        for (var start = 0; start < records.Count;)
-        {
-            // Sizes from one record to a hundred, so single-record batches are part of every run.
-            var size = random.Next(4) == 0 ? 1 : random.Next(1, 100);
-            await windows.ApplyAsync(records.Skip(start).Take(size).ToArray(), CancellationToken.None);
-            start += size;
-        }
-
-        Assert.NotEmpty(outcome.Alerts);
-        Assert.Equal(await whole.DumpAsync(), await split.DumpAsync());
-    }
-
-    [Fact]
-    public async Task A_crash_before_the_commit_leaves_no_trace_and_the_retry_matches_an_uninterrupted_run()
-    {
-        var records = Workload.Generate(7, count: 300, users: 10, partitions: 2);
-        await using var uninterrupted = await AgentDatabase.CreateAsync(postgres);
-        await using var crashed = await AgentDatabase.CreateAsync(postgres);
-        await new VelocityWindows(uninterrupted.DataSource).ApplyAsync(records, CancellationToken.None);
-
-        var windows = new VelocityWindows(crashed.DataSource);
-        await windows.ApplyAsync(records[..100], CancellationToken.None);
-        await using (var connection = await crashed.DataSource.OpenConnectionAsync())
-        {
-            // Everything written, then the process dies: the transaction is never committed.
-            await using var transaction = await connection.BeginTransactionAsync();
-            await windows.ApplyAsync(connection, VelocityWindows.Read(records[100..200]), CancellationToken.None);
-        }
-
-        await using (var connection = await crashed.DataSource.OpenConnectionAsync())
-        {
-            // A dropped connection mid-transaction: the server rolls back.
-            await using var transaction = await connection.BeginTransactionAsync();
-            await windows.ApplyAsync(connection, VelocityWindows.Read(records[100..250]), CancellationToken.None);
-            await using var kill = crashed.DataSource.CreateCommand($"SELECT pg_terminate_backend({connection.ProcessID})");
-            await kill.ExecuteNonQueryAsync();
-        }
-
-        Assert.Equal(100, await crashed.CountAsync("SELECT sum(applied_offset + 1)::bigint FROM velocity_agent.applied_offsets"));
-
-        // Kafka redelivers from the last committed offset, which may be earlier than what the agent applied.
-        await windows.ApplyAsync(records[50..], CancellationToken.None);
-        Assert.Equal(await uninterrupted.DumpAsync(), await crashed.DumpAsync());
-    }
-
-    [Fact]
-    public async Task Two_instances_sharing_partitions_in_a_rebalance_neither_miss_nor_double_an_alert()
-    {
-        // Partitioned by user so the expected verdicts do not depend on how the instances interleave.
-        var records = Workload.Generate(11, count: 800, users: 30, partitions: 4, byUser: true);
-        await using var expected = await AgentDatabase.CreateAsync(postgres);
-        await using var shared = await AgentDatabase.CreateAsync(postgres);
-        var reference = await new VelocityWindows(expected.DataSource).ApplyAsync(records, CancellationToken.None);
-
-        var first = new VelocityWindows(shared.DataSource);
-        var second = new VelocityWindows(shared.DataSource);
-        var partitions = records.GroupBy(r => r.Partition).ToDictionary(g => g.Key, g => g.ToList());
-
-        async Task Run(VelocityWindows instance, IEnumerable<KafkaRecord> stream)
-        {
-            foreach (var chunk in stream.Chunk(37))
-            {
-                await instance.ApplyAsync(chunk, CancellationToken.None);
-            }
-        }
-
-        // Before the rebalance the first instance owns partitions 0 and 1, the second 2 and 3.
-        var third = partitions[1].Count / 3;
-        await Task.WhenAll(
-            Task.Run(() => Run(first, Interleave(partitions[0], partitions[1][..third]))),
-            Task.Run(() => Run(second, Interleave(partitions[2][..third], partitions[3][..third]))));
-
-        // Partition 1 moves to the second instance, which restarts it from an older committed offset while the first
-        // still applies the batch it had fetched.
-        await Task.WhenAll(
-            Task.Run(() => Run(first, partitions[1][third..(third + 50)])),
-            Task.Run(() => Run(second, Interleave(partitions[1][(third / 2)..], partitions[2][third..].Concat(partitions[3][third..]).ToList()))));
-
-        Assert.NotEmpty(reference.Alerts);
-        Assert.Equal(await expected.DumpAsync(), await shared.DumpAsync());
-    }
-
-    [Fact]
-    public async Task A_poison_record_is_dead_lettered_and_its_partition_goes_on()
-    {
-        await using var db = await AgentDatabase.CreateAsync(postgres);
-        var windows = new VelocityWindows(db.DataSource);
-        KafkaRecord[] batch =
-        [
-            _events.Create(0, 0, 1, 7, 10m), TransactionEvents.Raw(0, 1, "{\"payload\": 17"),
-            TransactionEvents.Raw(0, 2, """{"payload":{"before":null,"after":{"id":3,"amount":"AQ=="},"op":"c"}}"""),
-            _events.Create(0, 3, 4, 7, 20m),
-        ];
-
-        var outcome = await windows.ApplyAsync(batch, CancellationToken.None);
-        await windows.ApplyAsync(batch, CancellationToken.None);
-
-        Assert.Equal(2, outcome.DeadLetters.Count);
-        Assert.Equal(2, outcome.Transactions);
-        var letters = await db.Lines("""SELECT "offset", reason, value IS NOT NULL FROM velocity_agent.dead_letters ORDER BY "offset" """);
-        Assert.Equal(2, letters.Count);
-        Assert.StartsWith("1 | ", letters[0]);
-        Assert.Contains("user_id", letters[1]);
-        Assert.Equal(["7 | {1,4}"], await db.Lines("SELECT user_id, transaction_ids::text FROM velocity_agent.velocity_windows"));
-        Assert.Equal(3, await db.CountAsync("SELECT applied_offset FROM velocity_agent.applied_offsets"));
-    }
-
     [Fact]
     public async Task Updates_move_times_redeliveries_count_once_and_deletes_are_ignored()
     {
-        await using var db = await AgentDatabase.CreateAsync(postgres);
+        await using var db = await AgentDatabase.CreateAsync(Postgres);
         var windows = new VelocityWindows(db.DataSource);
         var t0 = TransactionEvents.Start;
 
@@ -185,21 +77,5 @@ public sealed class VelocityWindowsTests(PostgresFixture postgres)
         Assert.Empty(outcome.Alerts);
         Assert.Equal(50, outcome.Passed[^1].Score);
         Assert.Equal(["{2,3,4,5,6}"], await db.Lines("SELECT transaction_ids::text FROM velocity_agent.velocity_windows"));
-    }
-
-    private static IEnumerable<KafkaRecord> Interleave(List<KafkaRecord> a, List<KafkaRecord> b)
-    {
-        for (var i = 0; i < Math.Max(a.Count, b.Count); i++)
-        {
-            if (i < a.Count)
-            {
-                yield return a[i];
-            }
-
-            if (i < b.Count)
-            {
-                yield return b[i];
-            }
-        }
     }
 }

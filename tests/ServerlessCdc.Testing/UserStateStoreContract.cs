@@ -1,0 +1,192 @@
+using Npgsql;
+using ServerlessCdc.Agents;
+using ServerlessCdc.Functions;
+using Xunit;
+
+namespace ServerlessCdc.Testing;
+
+/// <summary>
+/// What every agent's state store must do, whatever its rule and SQL: exactly once per record across splits, crashes,
+/// rebalances and poison records. Each agent's tests derive from it (with their collection attribute) and so run these
+/// against the agent's own tables.
+/// </summary>
+public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFixture postgres)
+    where TState : IUserState
+    where TAlert : class
+{
+    protected PostgresFixture Postgres { get; } = postgres;
+
+    protected TransactionEvents Events { get; } = new();
+
+    /// <summary>The agent's schema, such as <c>anomaly_agent</c>.</summary>
+    protected abstract string Schema { get; }
+
+    /// <summary>The agent's state table, <c>schema.name</c>, with <c>user_id</c> and <c>transaction_ids</c>.</summary>
+    protected abstract string StateTable { get; }
+
+    /// <summary>A fresh database with the agent's migrations applied.</summary>
+    protected abstract Task<AgentStateDatabase> CreateDatabaseAsync();
+
+    protected abstract UserStateStore<TState, TAlert, TPassed> CreateStore(NpgsqlDataSource dataSource);
+
+    /// <summary>Reads records as the agent does.</summary>
+    protected abstract IReadOnlyList<TransactionChange> Read(IReadOnlyList<KafkaRecord> records);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Applying_a_batch_equals_applying_it_in_any_split(int seed)
+    {
+        var records = Workload.Generate(seed, count: 600, users: 25, partitions: 4);
+        await using var whole = await CreateDatabaseAsync();
+        await using var split = await CreateDatabaseAsync();
+
+        var outcome = await CreateStore(whole.DataSource).ApplyAsync(records, CancellationToken.None);
+        var random = new Random(seed);
+        var store = CreateStore(split.DataSource);
+        for (var start = 0; start < records.Count;)
+        {
+            // Sizes from one record to a hundred, so single-record batches are part of every run.
+            var size = random.Next(4) == 0 ? 1 : random.Next(1, 100);
+            await store.ApplyAsync(records.Skip(start).Take(size).ToArray(), CancellationToken.None);
+            start += size;
+        }
+
+        Assert.NotEmpty(outcome.Alerts);
+        Assert.Equal(await whole.DumpAsync(), await split.DumpAsync());
+    }
+
+    [Fact]
+    public async Task A_crash_before_the_commit_leaves_no_trace_and_the_retry_matches_an_uninterrupted_run()
+    {
+        var records = Workload.Generate(7, count: 300, users: 10, partitions: 2);
+        await using var uninterrupted = await CreateDatabaseAsync();
+        await using var crashed = await CreateDatabaseAsync();
+        await CreateStore(uninterrupted.DataSource).ApplyAsync(records, CancellationToken.None);
+
+        var store = CreateStore(crashed.DataSource);
+        await store.ApplyAsync(records[..100], CancellationToken.None);
+        await using (var connection = await crashed.DataSource.OpenConnectionAsync())
+        {
+            // Everything written, then the process dies: the transaction is never committed.
+            await using var transaction = await connection.BeginTransactionAsync();
+            await store.ApplyAsync(connection, Read(records[100..200]), CancellationToken.None);
+        }
+
+        await using (var connection = await crashed.DataSource.OpenConnectionAsync())
+        {
+            // A dropped connection mid-transaction: the server rolls back.
+            await using var transaction = await connection.BeginTransactionAsync();
+            await store.ApplyAsync(connection, Read(records[100..250]), CancellationToken.None);
+            await using var kill = crashed.DataSource.CreateCommand($"SELECT pg_terminate_backend({connection.ProcessID})");
+            await kill.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(100, await crashed.CountAsync($"SELECT sum(applied_offset + 1)::bigint FROM {Schema}.applied_offsets"));
+
+        // Kafka redelivers from the last committed offset, which may be earlier than what the agent applied.
+        await store.ApplyAsync(records[50..], CancellationToken.None);
+        Assert.Equal(await uninterrupted.DumpAsync(), await crashed.DumpAsync());
+    }
+
+    [Fact]
+    public async Task Two_instances_sharing_partitions_in_a_rebalance_neither_miss_nor_double_an_alert()
+    {
+        // Partitioned by user so the expected verdicts do not depend on how the instances interleave.
+        var records = Workload.Generate(11, count: 800, users: 30, partitions: 4, byUser: true);
+        await using var expected = await CreateDatabaseAsync();
+        await using var shared = await CreateDatabaseAsync();
+        var reference = await CreateStore(expected.DataSource).ApplyAsync(records, CancellationToken.None);
+
+        var first = CreateStore(shared.DataSource);
+        var second = CreateStore(shared.DataSource);
+        var partitions = records.GroupBy(r => r.Partition).ToDictionary(g => g.Key, g => g.ToList());
+
+        static async Task Run(UserStateStore<TState, TAlert, TPassed> instance, IEnumerable<KafkaRecord> stream)
+        {
+            foreach (var chunk in stream.Chunk(37))
+            {
+                await instance.ApplyAsync(chunk, CancellationToken.None);
+            }
+        }
+
+        // Before the rebalance the first instance owns partitions 0 and 1, the second 2 and 3.
+        var third = partitions[1].Count / 3;
+        await Task.WhenAll(
+            Task.Run(() => Run(first, Interleave(partitions[0], partitions[1][..third]))),
+            Task.Run(() => Run(second, Interleave(partitions[2][..third], partitions[3][..third]))));
+
+        // Partition 1 moves to the second instance, which restarts it from an older committed offset while the first
+        // still applies the batch it had fetched.
+        await Task.WhenAll(
+            Task.Run(() => Run(first, partitions[1][third..(third + 50)])),
+            Task.Run(() => Run(second, Interleave(partitions[1][(third / 2)..], partitions[2][third..].Concat(partitions[3][third..]).ToList()))));
+
+        Assert.NotEmpty(reference.Alerts);
+        Assert.Equal(await expected.DumpAsync(), await shared.DumpAsync());
+    }
+
+    [Fact]
+    public async Task A_poison_record_is_dead_lettered_and_its_partition_goes_on()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var store = CreateStore(db.DataSource);
+        KafkaRecord[] batch =
+        [
+            Events.Create(0, 0, 1, 7, 10m), TransactionEvents.Raw(0, 1, "{\"payload\": 17"),
+            TransactionEvents.Raw(0, 2, """{"payload":{"before":null,"after":{"id":3,"amount":"AQ=="},"op":"c"}}"""),
+            Events.Create(0, 3, 4, 7, 20m),
+        ];
+
+        var outcome = await store.ApplyAsync(batch, CancellationToken.None);
+        await store.ApplyAsync(batch, CancellationToken.None);
+
+        Assert.Equal(2, outcome.DeadLetters.Count);
+        Assert.Equal(2, outcome.Transactions);
+        var letters = await db.Lines($"""SELECT "offset", reason, value IS NOT NULL FROM {Schema}.dead_letters ORDER BY "offset" """);
+        Assert.Equal(2, letters.Count);
+        Assert.StartsWith("1 | ", letters[0]);
+        Assert.Contains("user_id", letters[1]);
+        Assert.Equal(["7 | {1,4}"], await db.Lines($"SELECT user_id, transaction_ids::text FROM {StateTable}"));
+        Assert.Equal(3, await db.CountAsync($"SELECT applied_offset FROM {Schema}.applied_offsets"));
+    }
+
+    [Fact]
+    public async Task A_state_another_process_changed_is_read_again_and_a_long_history_is_written_as_in_memory()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var first = CreateStore(db.DataSource);
+        var second = CreateStore(db.DataSource);
+        var records = Enumerable.Range(0, 130)
+            .Select(i => Events.Create(i % 2, i / 2, i + 1, 7, 10m + i, TransactionEvents.Start.AddSeconds(i)))
+            .ToArray();
+
+        // Both processes write user 7 in turns, each with its own cache, in batches that cross the agent's limits.
+        var turn = 0;
+        foreach (var chunk in records.Chunk(17))
+        {
+            await (turn++ % 2 == 0 ? first : second).ApplyAsync(chunk, CancellationToken.None);
+        }
+
+        await using var alone = await CreateDatabaseAsync();
+        await CreateStore(alone.DataSource).ApplyAsync(records, CancellationToken.None);
+        Assert.Equal(await alone.DumpAsync(), await db.DumpAsync());
+    }
+
+    private static IEnumerable<KafkaRecord> Interleave(List<KafkaRecord> a, List<KafkaRecord> b)
+    {
+        for (var i = 0; i < Math.Max(a.Count, b.Count); i++)
+        {
+            if (i < a.Count)
+            {
+                yield return a[i];
+            }
+
+            if (i < b.Count)
+            {
+                yield return b[i];
+            }
+        }
+    }
+}
