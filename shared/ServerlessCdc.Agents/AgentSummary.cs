@@ -7,18 +7,30 @@ namespace ServerlessCdc.Agents;
 
 /// <summary>
 /// The periodic summary line, so a run at thousands of events a second stays readable with the per-transaction
-/// lines at debug: events/s, alerts and how far behind the newest event the agent is. It is written on a timer,
-/// not on the next batch, so the last events of a burst are reported too; an idle interval writes nothing.
+/// lines at debug: events/s, alerts, the trigger's consumer lag (records not yet committed, from
+/// <see cref="KafkaTriggerMonitor"/>) and the age of the newest record applied. Both are needed: the age says how
+/// stale the alerts are, the lag how much work is waiting (an agent can be caught up on an old backlog, or far
+/// behind on fresh events). It is written on a timer, not on the next batch, so the last events of a burst are
+/// reported too; an interval with no events and no records waiting writes nothing, one with records waiting does,
+/// so a stalled agent shows.
 /// </summary>
 /// <param name="agent">The agent's name as the line starts with it: <c>Anomaly</c> gives "Anomaly agent: …".</param>
-public sealed partial class AgentSummary(string agent, AgentSettings settings, TimeProvider clock, ILogger logger) : BackgroundService
+/// <param name="functions">The agent's Kafka-triggered functions, whose consumer lag the line reports.</param>
+public sealed partial class AgentSummary(
+    string agent,
+    AgentSettings settings,
+    KafkaTriggerMonitor monitor,
+    IReadOnlyCollection<string> functions,
+    TimeProvider clock,
+    ILogger logger) : BackgroundService
 {
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _reporting = new(1, 1);
     private long _since = clock.GetTimestamp();
     private long _events;
     private long _alerts;
     private long _deadLetters;
-    private DateTimeOffset _newest;
+    private DateTimeOffset? _newest;
 
     public void Add<TAlert, TPassed>(IReadOnlyList<KafkaRecord> batch, BatchOutcome<TAlert, TPassed> outcome)
     {
@@ -35,27 +47,55 @@ public sealed partial class AgentSummary(string agent, AgentSettings settings, T
             _events += batch.Count;
             _alerts += outcome.Alerts.Count;
             _deadLetters += outcome.DeadLetters.Count;
-            _newest = newest > _newest ? newest : _newest;
+            _newest = _newest is { } known && known >= newest ? known : newest;
         }
     }
 
-    /// <summary>Writes the line for the events added since the last one, if any.</summary>
-    public void Report()
+    /// <summary>Writes the line for the events added since the last one, if any or if records are waiting.</summary>
+    public async Task ReportAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        // Measured first, outside the counters' lock: it is a round trip to the broker, and batches keep adding.
+        await _reporting.WaitAsync(cancellationToken);
+        try
         {
-            var elapsed = clock.GetElapsedTime(_since);
-            _since = clock.GetTimestamp();
-            if (_events == 0)
+            var lag = await ConsumerLag.MeasureAsync(monitor, functions, cancellationToken);
+            long events, alerts, deadLetters;
+            TimeSpan elapsed;
+            DateTimeOffset? newest;
+            lock (_gate)
+            {
+                elapsed = clock.GetElapsedTime(_since);
+                _since = clock.GetTimestamp();
+                (events, alerts, deadLetters, newest) = (_events, _alerts, _deadLetters, _newest);
+                _events = _alerts = _deadLetters = 0;
+            }
+
+            if (events == 0 && lag is not { Records: > 0 })
             {
                 return;
             }
 
-            var lag = clock.GetUtcNow() - _newest;
-            LogSummary(logger, agent, (_events / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture), _events, _alerts,
-                _deadLetters, lag.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
-            _events = _alerts = _deadLetters = 0;
+            var rate = (events / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture);
+            var age = newest is { } time ? (clock.GetUtcNow() - time).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "none yet";
+            if (lag is null)
+            {
+                LogSummaryWithoutLag(logger, agent, rate, events, alerts, deadLetters, age);
+            }
+            else
+            {
+                LogSummary(logger, agent, rate, events, alerts, deadLetters, lag.Records, lag.RecordsHere, lag.PartitionsHere, age);
+            }
         }
+        finally
+        {
+            _reporting.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _reporting.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -65,17 +105,25 @@ public sealed partial class AgentSummary(string agent, AgentSettings settings, T
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                Report();
+                await ReportAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException)
         {
         }
 
-        Report();
+        // The last events before stopping; the triggers may be gone by now, so the lag may be unknown.
+        await ReportAsync(CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "{Agent} agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), lag {Lag} s")]
-    private static partial void LogSummary(ILogger logger, string agent, string rate, long events, long alerts, long deadLetters, string lag);
+        Message = "{Agent} agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), " +
+                  "consumer lag {ConsumerLag} records ({ConsumerLagHere} in the {PartitionsHere} partitions held here), newest record age {RecordAge}")]
+    private static partial void LogSummary(ILogger logger, string agent, string rate, long events, long alerts, long deadLetters,
+        long consumerLag, long consumerLagHere, int partitionsHere, string recordAge);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "{Agent} agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), " +
+                  "consumer lag unknown (no partition measured), newest record age {RecordAge}")]
+    private static partial void LogSummaryWithoutLag(ILogger logger, string agent, string rate, long events, long alerts, long deadLetters, string recordAge);
 }
