@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using ServerlessCdc.Postgres;
+using ServerlessCdc.Testing;
 
 namespace Agents.Bench;
 
@@ -49,21 +49,7 @@ internal sealed partial class AgentProcess : IAsyncDisposable
     /// <param name="onFirstBatch">Called on the line announcing the first invocation: the measured interval starts there.</param>
     public static AgentProcess Start(string app, IReadOnlyDictionary<string, string> environment, Action<AgentProcess> onFirstBatch)
     {
-        // The bench runs from bench/Agents.Bench/bin/<Configuration>/net10.0: run the app built in the same configuration.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", configuration, "net10.0");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, app + ".dll")])
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = new AgentProcess(Process.Start(start)!, app, onFirstBatch);
+        var process = new AgentProcess(Process.Start(AppProcess.StartInfo(app, environment))!, app, onFirstBatch);
         process._process.OutputDataReceived += (_, e) => process.Read(e.Data);
         process._process.ErrorDataReceived += (_, e) => process.Read(e.Data);
         process._process.BeginOutputReadLine();

@@ -31,10 +31,14 @@ public sealed class AppProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>How to run an app of <c>functions/</c> built in the caller's configuration, its output redirected.</summary>
     /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
-    public static AppProcess Start(string app, IReadOnlyDictionary<string, string> environment)
+    /// <param name="environment">Settings, as the app reads them from the environment.</param>
+    public static ProcessStartInfo StartInfo(string app, IReadOnlyDictionary<string, string> environment)
     {
-        // Tests run from tests/X/bin/<Configuration>/net10.0: run the app built in the same configuration.
+        ArgumentNullException.ThrowIfNull(environment);
+
+        // Tests and benches run from <project>/bin/<Configuration>/net10.0: run the app built in the same configuration.
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", configuration, "net10.0");
         var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, app + ".dll")])
@@ -48,7 +52,13 @@ public sealed class AppProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var process = new AppProcess(Process.Start(start)!);
+        return start;
+    }
+
+    /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
+    public static AppProcess Start(string app, IReadOnlyDictionary<string, string> environment)
+    {
+        var process = new AppProcess(Process.Start(StartInfo(app, environment))!);
         process._process.OutputDataReceived += (_, e) => process.Append(e.Data);
         process._process.ErrorDataReceived += (_, e) => process.Append(e.Data);
         process._process.BeginOutputReadLine();
