@@ -22,7 +22,9 @@ public sealed class CaptureChild : IAsyncDisposable
     public static async Task<CaptureChild> StartAsync(string kafka, string dataDirectory, string postgresAlias)
     {
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var dll = Path.Combine(RepositoryRoot, "local", "ServerlessCdc.Capture", "bin", framework.Parent!.Name, framework.Name, "ServerlessCdc.Capture.dll");
+        // SCDC_CAPTURE_DLL runs another build (a copy of the previous code) for back-to-back comparisons.
+        var dll = Environment.GetEnvironmentVariable("SCDC_CAPTURE_DLL")
+            ?? Path.Combine(RepositoryRoot, "local", "ServerlessCdc.Capture", "bin", framework.Parent!.Name, framework.Name, "ServerlessCdc.Capture.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

@@ -3,155 +3,75 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using Npgsql;
+using NpgsqlTypes;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Broker.Storage;
 using ServerlessCdc.Capture.Bench;
 using ServerlessCdc.Testing;
 
-// Whole-pipeline figures of the capture: Postgres (COPY into transactions) → pgoutput → Debezium JSON → embedded broker
-// → a Confluent consumer.
-// usage: dotnet run -c Release --project bench/ServerlessCdc.Capture.Bench [-- --rows 200000 --max-batch 2048 --flush AcksAll|Never]
-var burstRows = 200_000;
+// Whole-pipeline figures of the capture: Postgres (COPY into transactions) → pgoutput → Debezium JSON → embedded broker,
+// measured up to Kafka's acknowledgement (the slot's confirmed flush LSN), with and without schemas.
+// usage: dotnet run -c Release --project bench/ServerlessCdc.Capture.Bench
+//        [-- --rows 1000000 --schemas both|on|off --steady 5000,20000|none --seconds 10 --max-batch 2048
+//            --flush AcksAll|Never --set connector.key=value... --no-write]
+var burstRows = 1_000_000;
+var modes = new[] { true, false };
+var steadyRates = new[] { 5_000, 20_000 };
+var steadySeconds = 10;
 string? maxBatch = null;
 var flush = FlushPolicy.AcksAll;
+var write = true;
+var overrides = new Dictionary<string, string>();
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--rows" && i + 1 < args.Length)
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
     {
-        burstRows = int.Parse(args[++i], CultureInfo.InvariantCulture);
-    }
-    else if (args[i] == "--flush" && i + 1 < args.Length)
-    {
-        flush = Enum.Parse<FlushPolicy>(args[++i], ignoreCase: true);
-    }
-    else if (args[i] == "--max-batch" && i + 1 < args.Length)
-    {
-        maxBatch = args[++i];
+        case "--rows": burstRows = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--flush": flush = Enum.Parse<FlushPolicy>(Value(), ignoreCase: true); break;
+        case "--max-batch": maxBatch = Value(); break;
+        case "--seconds": steadySeconds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--no-write": write = false; break;
+        case "--set":
+            var setting = Value().Split('=', 2);
+            overrides[setting[0]] = setting[1];
+            break;
+        case "--schemas":
+            modes = Value() switch { "on" => [true], "off" => [false], _ => [true, false] };
+            break;
+        case "--steady":
+            var rates = Value();
+            steadyRates = rates == "none" ? [] : rates.Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+            break;
+        default: throw new ArgumentException($"unknown argument {args[i]}");
     }
 }
 
 const string Topic = "fraud-detection.public.transactions";
-const int PacedBatch = 50;
 var pacedInterval = TimeSpan.FromMilliseconds(10);
-var pacedDuration = TimeSpan.FromSeconds(10);
-var results = new List<(string Name, string Figure)>();
-void Report(string name, string figure)
+var cases = new List<string>();
+var figures = new Dictionary<(string Case, bool Schemas), string>();
+void Report(bool schemas, string name, string figure)
 {
-    Console.WriteLine($"{name,-52} {figure}");
-    results.Add((name, figure));
+    Console.WriteLine($"{(schemas ? "schemas" : "plain"),-8} {name,-56} {figure}");
+    if (!cases.Contains(name))
+    {
+        cases.Add(name);
+    }
+
+    figures[(name, schemas)] = figure;
 }
 
+var loadBefore = LoadAverage();
 var postgres = new PostgresFixture();
 await postgres.InitializeAsync();
 var scratch = Path.Combine(Path.GetTempPath(), "scdc-capture-bench-" + Guid.NewGuid().ToString("N")[..8]);
 try
 {
-    await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = Path.Combine(scratch, "broker"), FlushPolicy = flush });
-    var connectionString = await postgres.CreateDatabaseAsync("fraud");
-    var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
-    await using (var connection = new NpgsqlConnection(connectionString))
+    foreach (var schemas in modes)
     {
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand(TransactionLoad.Schema, connection);
-        await create.ExecuteNonQueryAsync();
+        await RunModeAsync(schemas, Path.Combine(scratch, schemas ? "schemas" : "plain"));
     }
-
-    await using var capture = await CaptureChild.StartAsync(broker.BootstrapServers, Path.Combine(scratch, "capture"), $"{postgres.Options.Host}:{postgres.Options.Port}");
-    using (var http = new HttpClient { BaseAddress = capture.RestUri })
-    {
-        // The seeds' Activity 3 registration.
-        var config = new Dictionary<string, string>
-        {
-            ["connector.class"] = "io.debezium.connector.postgresql.PostgresConnector",
-            ["tasks.max"] = "1",
-            ["database.hostname"] = "postgres",
-            ["database.port"] = "5432",
-            ["database.user"] = postgres.Options.Username,
-            ["database.password"] = postgres.Options.Password,
-            ["database.dbname"] = database,
-            ["slot.name"] = "fraudslot",
-            ["topic.prefix"] = "fraud-detection",
-            ["plugin.name"] = "pgoutput",
-            ["table.include.list"] = "public.transactions",
-        };
-        if (maxBatch is not null)
-        {
-            config["max.batch.size"] = maxBatch;
-            config["max.queue.size"] = (int.Parse(maxBatch, CultureInfo.InvariantCulture) * 4).ToString(CultureInfo.InvariantCulture);
-        }
-
-        using var response = await http.PostAsJsonAsync("connectors", new { name = "fraud-detection-connector", config });
-        response.EnsureSuccessStatusCode();
-    }
-
-    await WaitForSlotAsync(connectionString, "fraudslot");
-    var pacedRows = (int)(pacedDuration / pacedInterval) * PacedBatch;
-    using var consumer = new LatencyConsumer(broker.BootstrapServers, Topic, burstRows + pacedRows + 1000);
-    var load = new TransactionLoad(connectionString);
-    Report("connector max.batch.size / broker flush policy", $"{maxBatch ?? "2048 (default)"} / {flush}");
-    Console.WriteLine($"capture {capture.RestUri}, broker {broker.BootstrapServers}, Postgres {postgres.Options.Port}, {Environment.ProcessorCount} cores");
-
-    // Warm-up: JIT, topic creation, the producer's id; not measured.
-    await load.BurstAsync(1000, 1000);
-    if (!await consumer.WaitForAsync(1000, TimeSpan.FromSeconds(30)))
-    {
-        throw new InvalidOperationException($"warm-up: {consumer.Count} of 1000 events arrived");
-    }
-
-    // What the capture costs while nothing happens: a busy poll somewhere shows here.
-    var idleCpu = capture.CpuSeconds();
-    await Task.Delay(TimeSpan.FromSeconds(3));
-    Report("idle: capture CPU", $"{(capture.CpuSeconds() - idleCpu) / 3 * 100:F0}% of a core");
-
-    // 1. Throughput: a burst as fast as COPY writes it; the capture drains the backlog at its own pace.
-    var cpuBefore = capture.CpuSeconds();
-    var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-    var clock = Stopwatch.StartNew();
-    var started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    await load.BurstAsync(burstRows, 5000);
-    var inserted = clock.Elapsed;
-    var complete = await consumer.WaitForAsync(1000 + burstRows, TimeSpan.FromSeconds(90));
-    var drained = clock.Elapsed;
-    var captureCpu = capture.CpuSeconds() - cpuBefore;
-    var benchCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - benchCpuBefore;
-    var received = consumer.Count - 1000;
-    Report("burst: rows COPY'd (5000 per transaction)", $"{burstRows:N0} in {inserted.TotalSeconds:F2} s = {burstRows / inserted.TotalSeconds:N0} rows/s");
-    Report("burst: events end to end (first COPY → last consumed)", $"{received:N0} in {drained.TotalSeconds:F2} s = {received / drained.TotalSeconds:N0} events/s{(complete ? "" : " INCOMPLETE")}");
-    var span = consumer.ReceivedAt(1000 + received - 1) - Math.Max(started, consumer.ReceivedAt(1000));
-    Report("burst: capture CPU", $"{captureCpu:F1} s = {captureCpu / drained.TotalSeconds * 100:F0}% of a core, {captureCpu * 1e6 / Math.Max(1, received):F1} µs/event");
-    Report("burst: broker + consumer + loader CPU (this process)", $"{benchCpu:F1} s = {benchCpu / drained.TotalSeconds * 100:F0}% of a core");
-    var (burstKafka, _) = consumer.Latencies(1000, 1000 + received);
-    Report("burst: commit → Kafka p50 / p99 (backlog included)", $"{Percentile(burstKafka, 50)} / {Percentile(burstKafka, 99)} ms (arrivals spread over {span / 1000.0:F2} s)");
-
-    // 2. Latency at a steady rate well below saturation: what an agent waits for an event.
-    var pacedStart = consumer.Count;
-    var written = await load.PacedAsync(PacedBatch, pacedInterval, pacedDuration);
-    await consumer.WaitForAsync(pacedStart + written, TimeSpan.FromSeconds(30));
-    var (toKafka, toConsumer) = consumer.Latencies(pacedStart, consumer.Count);
-    Report($"steady {written / pacedDuration.TotalSeconds:N0} rows/s: commit → Kafka p50 / p99", $"{Percentile(toKafka, 50)} / {Percentile(toKafka, 99)} ms");
-    Report($"steady {written / pacedDuration.TotalSeconds:N0} rows/s: commit → consumer p50 / p99", $"{Percentile(toConsumer, 50)} / {Percentile(toConsumer, 99)} ms");
-    Report("capture peak working set (VmHWM)", $"{capture.PeakWorkingSetMb():F0} MB");
-
-    var markdown = new StringBuilder()
-        .AppendLine("# Capture benchmark")
-        .AppendLine()
-        .AppendLine("`dotnet run -c Release --project bench/ServerlessCdc.Capture.Bench` — Postgres (binary COPY into a fraud-like")
-        .AppendLine("`transactions` table) → pgoutput → Debezium JSON (with schema) → embedded broker (in the bench process) → a")
-        .AppendLine("Confluent consumer (in the bench process). The capture runs as its own process, registered with the seeds' Activity 3 JSON.")
-        .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, shared; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.")
-        .AppendLine()
-        .AppendLine("| case | figure |")
-        .AppendLine("|---|---|");
-    foreach (var (name, figure) in results)
-    {
-        markdown.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {figure} |");
-    }
-
-    var path = Path.Combine(CaptureChild.RepositoryRoot, "bench", "results", "capture.md");
-    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-    var notes = File.Exists(path) ? NotesOf(await File.ReadAllTextAsync(path)) : "";
-    await File.WriteAllTextAsync(path, markdown + notes);
-    Console.WriteLine($"written to {path}");
 }
 finally
 {
@@ -165,6 +85,143 @@ finally
     }
 }
 
+var loadAfter = LoadAverage();
+Console.WriteLine($"load average before / after: {loadBefore} / {loadAfter}");
+if (write)
+{
+    var header = new StringBuilder()
+        .AppendLine("# Capture benchmark")
+        .AppendLine()
+        .AppendLine("`dotnet run -c Release --project bench/ServerlessCdc.Capture.Bench` — Postgres (binary COPY into a fraud-like")
+        .AppendLine("`transactions` table) → pgoutput → Debezium JSON → embedded broker (`--flush " + flush + "`, in the bench process),")
+        .AppendLine("measured to Kafka's acknowledgement: a burst ends when the slot's `confirmed_flush_lsn` (which the capture")
+        .AppendLine("advances only once Kafka acknowledged every event before it; `status.update.interval.ms=100`) passes the last")
+        .AppendLine("transaction. No consumer runs during a measurement: commit → Kafka latency is read back afterwards from each")
+        .AppendLine("record's broker append time (`message.timestamp.type=LogAppendTime`) minus its `source.ts_ms` (1 ms resolution).")
+        .AppendLine("The capture runs as its own process (fresh per column), registered with the seeds' Activity 3 JSON;")
+        .AppendLine("\"without schemas\" adds `key.converter.schemas.enable=false`, `value.converter.schemas.enable=false`.")
+        .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, shared; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average (1/5/15 min) before {loadBefore}, after {loadAfter}.")
+        .AppendLine()
+        .AppendLine("| case | " + string.Join(" | ", modes.Select(m => m ? "with schemas" : "without schemas")) + " |")
+        .AppendLine("|---|" + string.Concat(modes.Select(_ => "---|")));
+    foreach (var name in cases)
+    {
+        header.AppendLine("| " + name + " | " + string.Join(" | ", modes.Select(m => figures.GetValueOrDefault((name, m), "–"))) + " |");
+    }
+
+    var path = Path.Combine(CaptureChild.RepositoryRoot, "bench", "results", "capture.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    var notes = File.Exists(path) ? NotesOf(await File.ReadAllTextAsync(path)) : "";
+    await File.WriteAllTextAsync(path, header + notes);
+    Console.WriteLine($"written to {path}");
+}
+
+async Task RunModeAsync(bool schemas, string directory)
+{
+    await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = Path.Combine(directory, "broker"), FlushPolicy = flush });
+    var connectionString = await postgres.CreateDatabaseAsync(schemas ? "fraud" : "fraudplain");
+    var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+
+    // Slots are per cluster: each column gets its own.
+    var slotName = schemas ? "fraudslot" : "fraudslot_plain";
+    await using (var connection = new NpgsqlConnection(connectionString))
+    {
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand(TransactionLoad.Schema, connection);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    var latency = new AppendLatency(broker.BootstrapServers, Topic);
+    await latency.CreateTopicAsync();
+    await using var capture = await CaptureChild.StartAsync(broker.BootstrapServers, Path.Combine(directory, "capture"), $"{postgres.Options.Host}:{postgres.Options.Port}");
+    using (var http = new HttpClient { BaseAddress = capture.RestUri })
+    {
+        // The seeds' Activity 3 registration; the slot's position is reported every 100 ms so that the bench sees
+        // acknowledgements promptly.
+        var config = new Dictionary<string, string>
+        {
+            ["connector.class"] = "io.debezium.connector.postgresql.PostgresConnector",
+            ["tasks.max"] = "1",
+            ["database.hostname"] = "postgres",
+            ["database.port"] = "5432",
+            ["database.user"] = postgres.Options.Username,
+            ["database.password"] = postgres.Options.Password,
+            ["database.dbname"] = database,
+            ["slot.name"] = slotName,
+            ["topic.prefix"] = "fraud-detection",
+            ["plugin.name"] = "pgoutput",
+            ["table.include.list"] = "public.transactions",
+            ["status.update.interval.ms"] = "100",
+        };
+        if (!schemas)
+        {
+            config["key.converter.schemas.enable"] = "false";
+            config["value.converter.schemas.enable"] = "false";
+        }
+
+        if (maxBatch is not null)
+        {
+            config["max.batch.size"] = maxBatch;
+            config["max.queue.size"] = (int.Parse(maxBatch, CultureInfo.InvariantCulture) * 4).ToString(CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (key, value) in overrides)
+        {
+            config[key] = value;
+        }
+
+        using var response = await http.PostAsJsonAsync("connectors", new { name = "fraud-detection-connector", config });
+        response.EnsureSuccessStatusCode();
+    }
+
+    var slot = new SlotWatch(connectionString, slotName);
+    await slot.WaitActiveAsync();
+    var load = new TransactionLoad(connectionString);
+    Console.WriteLine($"capture {capture.RestUri}, broker {broker.BootstrapServers}, Postgres {postgres.Options.Port}, {Environment.ProcessorCount} cores");
+
+    // Warm-up: topic, the producer's id, JIT of the hot paths; not measured.
+    await slot.WaitBeyondAsync(await load.BurstAsync(20_000, 5000), TimeSpan.FromSeconds(60));
+
+    // 1. Throughput: a burst as fast as COPY writes it; the capture drains the backlog at its own pace.
+    var cpuBefore = capture.CpuSeconds();
+    var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+    var clock = Stopwatch.StartNew();
+    var last = await load.BurstAsync(burstRows, 5000);
+    var inserted = clock.Elapsed;
+    var complete = await slot.WaitBeyondAsync(last, TimeSpan.FromMinutes(5));
+    var acknowledged = clock.Elapsed;
+    var captureCpu = capture.CpuSeconds() - cpuBefore;
+    var benchCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - benchCpuBefore;
+    Report(schemas, "burst: rows COPY'd (5000 per transaction)", $"{burstRows:N0} in {inserted.TotalSeconds:F2} s = {burstRows / inserted.TotalSeconds:N0} rows/s");
+    Report(schemas, "**burst: events acknowledged by Kafka (first COPY → slot confirmed)**", $"**{burstRows / acknowledged.TotalSeconds:N0} events/s** ({acknowledged.TotalSeconds:F2} s){(complete ? "" : " INCOMPLETE")}");
+    Report(schemas, "burst: capture CPU", $"{captureCpu * 1e6 / burstRows:F1} µs/event ({captureCpu / acknowledged.TotalSeconds * 100:F0}% of a core)");
+    Report(schemas, "burst: broker + loader CPU (bench process)", $"{benchCpu * 1e6 / burstRows:F1} µs/event ({benchCpu / acknowledged.TotalSeconds * 100:F0}% of a core)");
+
+    // 2. Latency at steady rates below saturation: what an agent waits for an event.
+    foreach (var rate in steadyRates)
+    {
+        var batch = Math.Max(1, (int)(rate * pacedInterval.TotalSeconds));
+        var from = latency.EndOffset();
+        var steadyCpu = capture.CpuSeconds();
+        var (rows, lastLsn) = await load.PacedAsync(batch, pacedInterval, TimeSpan.FromSeconds(steadySeconds));
+        await slot.WaitBeyondAsync(lastLsn, TimeSpan.FromMinutes(2));
+        var cpu = capture.CpuSeconds() - steadyCpu;
+        var latencies = latency.Read(from, latency.EndOffset());
+        Report(
+            schemas,
+            $"steady {rate / 1000}k rows/s ({batch} per transaction every {pacedInterval.TotalMilliseconds:F0} ms): commit → Kafka p50 / p99",
+            $"{Percentile(latencies, 50)} / {Percentile(latencies, 99)} ms ({rows / (double)steadySeconds:N0} rows/s achieved, {cpu * 1e6 / rows:F0} µs/event)");
+    }
+
+    // What the capture costs while nothing happens, once the run's work (and tier-1 JIT) has settled: a busy poll
+    // somewhere shows here.
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    var idleCpu = capture.CpuSeconds();
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    Report(schemas, "idle after the run: capture CPU", $"{(capture.CpuSeconds() - idleCpu) / 5 * 100:F1}% of a core");
+    Report(schemas, "capture peak working set (VmHWM)", $"{capture.PeakWorkingSetMb():F0} MB");
+}
+
 static long Percentile(long[] values, int percentile)
 {
     if (values.Length == 0)
@@ -176,6 +233,8 @@ static long Percentile(long[] values, int percentile)
     return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
 }
 
+static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
 // Hand-written analysis below the table survives a re-run.
 static string NotesOf(string existing)
 {
@@ -183,20 +242,50 @@ static string NotesOf(string existing)
     return at < 0 ? "" : existing[at..];
 }
 
-static async Task WaitForSlotAsync(string connectionString, string slot)
+/// <summary>The slot's confirmed flush LSN, as Postgres sees it.</summary>
+internal sealed class SlotWatch(string connectionString, string slot)
 {
-    await using var connection = new NpgsqlConnection(connectionString);
-    await connection.OpenAsync();
-    await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 AND active", connection);
-    command.Parameters.Add(new NpgsqlParameter { Value = slot });
-    var deadline = DateTime.UtcNow.AddSeconds(30);
-    while ((long)(await command.ExecuteScalarAsync())! == 0)
+    public async Task WaitActiveAsync()
     {
-        if (DateTime.UtcNow > deadline)
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await QueryAsync<bool>("SELECT count(*) > 0 FROM pg_replication_slots WHERE slot_name = $1 AND active"))
         {
-            throw new TimeoutException($"slot {slot} never became active");
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"slot {slot} never became active");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until the slot confirmed beyond <paramref name="lsn"/>; false on timeout.</summary>
+    public async Task<bool> WaitBeyondAsync(ulong lsn, TimeSpan timeout)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT coalesce(confirmed_flush_lsn, '0/0') FROM pg_replication_slots WHERE slot_name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = slot });
+        var clock = Stopwatch.StartNew();
+        while ((ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync())! <= lsn)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(5);
         }
 
-        await Task.Delay(50);
+        return true;
+    }
+
+    private async Task<T> QueryAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = slot });
+        return (T)(await command.ExecuteScalarAsync())!;
     }
 }

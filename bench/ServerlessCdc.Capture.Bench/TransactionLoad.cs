@@ -17,32 +17,59 @@ public sealed class TransactionLoad(string connectionString)
 
     private readonly Random _random = new(42);
 
-    /// <summary>Inserts <paramref name="rows"/> rows in COPY batches of <paramref name="batch"/>, as fast as Postgres takes them.</summary>
-    public async Task BurstAsync(int rows, int batch)
+    /// <summary>
+    /// Inserts <paramref name="rows"/> rows in COPY batches of <paramref name="batch"/>, as fast as Postgres takes them.
+    /// Returns the WAL insert position just before the last transaction: its events are all acknowledged once the
+    /// slot's confirmed flush LSN is beyond it (the slot only ever confirms commit end LSNs of this load).
+    /// </summary>
+    public async Task<ulong> BurstAsync(int rows, int batch)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
+        ulong last = 0;
         for (var done = 0; done < rows; done += batch)
         {
+            if (done + batch >= rows)
+            {
+                last = await InsertLsnAsync(connection);
+            }
+
             await CopyAsync(connection, Math.Min(batch, rows - done));
         }
+
+        return last;
     }
 
-    /// <summary>Inserts <paramref name="batch"/> rows every <paramref name="interval"/> for <paramref name="duration"/>; returns the rows written.</summary>
-    public async Task<int> PacedAsync(int batch, TimeSpan interval, TimeSpan duration)
+    /// <summary>
+    /// Inserts <paramref name="batch"/> rows every <paramref name="interval"/> for <paramref name="duration"/>; returns
+    /// the rows written and, as <see cref="BurstAsync"/>, the WAL position before the last transaction.
+    /// </summary>
+    public async Task<(int Rows, ulong LastLsn)> PacedAsync(int batch, TimeSpan interval, TimeSpan duration)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         using var timer = new PeriodicTimer(interval);
         var end = DateTime.UtcNow + duration;
         var rows = 0;
+        ulong last = 0;
+        var next = await InsertLsnAsync(connection);
         while (DateTime.UtcNow < end && await timer.WaitForNextTickAsync())
         {
+            // The position is read after each COPY, for the next one: a query between the tick and the COPY would
+            // add a round trip to the latency measured.
+            last = next;
             await CopyAsync(connection, batch);
             rows += batch;
+            next = await InsertLsnAsync(connection);
         }
 
-        return rows;
+        return (rows, last);
+    }
+
+    private static async Task<ulong> InsertLsnAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
+        return (ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task CopyAsync(NpgsqlConnection connection, int rows)

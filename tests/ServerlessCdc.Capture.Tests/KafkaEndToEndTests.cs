@@ -1,6 +1,8 @@
+using System.Text;
 using System.Text.Json;
 using ServerlessCdc.Capture.Connectors;
 using ServerlessCdc.Capture.Kafka;
+using ServerlessCdc.Capture.Tests.Support;
 using ServerlessCdc.Testing;
 
 namespace ServerlessCdc.Capture.Tests;
@@ -36,5 +38,38 @@ public sealed class KafkaEndToEndTests(PostgresFixture fixture)
         Assert.Equal(1, JsonDocument.Parse(records[0].Message.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32());
         Assert.Equal("d", JsonDocument.Parse(records[1].Message.Value!).RootElement.GetProperty("payload").GetProperty("op").GetString());
         Assert.Null(records[2].Message.Value);
+    }
+
+    [Fact]
+    public async Task A_primary_key_change_carries_debezium_key_headers_on_the_broker()
+    {
+        await using var kafka = await EmbeddedKafka.StartAsync();
+        await using var capture = await CaptureHarness.CreateAsync(fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)");
+        await using var sink = new KafkaRecordSink(new KafkaSinkOptions { BootstrapServers = kafka.BootstrapServers });
+        var task = new CaptureTask(capture.Config, capture.ConnectionString, sink, new OffsetStore(null));
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => task.RunAsync(stop.Token));
+        while (!task.Streaming)
+        {
+            Assert.False(run.IsCompleted, run.Exception?.ToString());
+            await Task.Delay(20);
+        }
+
+        await capture.ExecuteAsync("INSERT INTO activity VALUES (1, 'a'); UPDATE activity SET id = 2 WHERE id = 1");
+        await using var watcher = new TopicWatcher(kafka.BootstrapServers, "dbserver1.public.activity");
+        var arrived = await watcher.WaitUntilAsync(r => r.Count >= 4);
+        await stop.CancelAsync();
+        await Task.WhenAny(run, Task.Delay(5000));
+
+        var records = watcher.Records;
+        Assert.True(arrived, $"{records.Count} records; run: {(run.IsCompleted ? run.Exception?.ToString() : "running")}");
+        Assert.Null(records[0].Message.Headers?.FirstOrDefault());
+        var delete = records[1].Message;
+        Assert.True(delete.Headers.TryGetLastBytes("__debezium.newkey", out var newKey));
+        Assert.Equal(Encoding.UTF8.GetString(records[3].Message.Key!), Encoding.UTF8.GetString(newKey));
+        var create = records[3].Message;
+        Assert.True(create.Headers.TryGetLastBytes("__debezium.oldkey", out var oldKey));
+        Assert.Equal(1, JsonDocument.Parse(oldKey).RootElement.GetProperty("payload").GetProperty("id").GetInt32());
+        Assert.Equal(2, JsonDocument.Parse(create.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32());
     }
 }

@@ -9,6 +9,7 @@ namespace ServerlessCdc.Capture.Tests;
 public sealed class ListSink : IRecordSink
 {
     private readonly List<ChangeRecord> _records = [];
+    private readonly List<int> _batchBytes = [];
 
     public TaskCompletionSource? Hold { get; set; }
 
@@ -23,6 +24,18 @@ public sealed class ListSink : IRecordSink
         }
     }
 
+    /// <summary>Key plus value bytes of each batch handed to the sink, in order.</summary>
+    public IReadOnlyList<int> BatchBytes
+    {
+        get
+        {
+            lock (_records)
+            {
+                return _batchBytes.ToList();
+            }
+        }
+    }
+
     public IEnumerable<ChangeRecord> On(string topic) => Records.Where(r => r.Topic == topic);
 
     public async Task WriteAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellation)
@@ -30,6 +43,7 @@ public sealed class ListSink : IRecordSink
         lock (_records)
         {
             _records.AddRange(records);
+            _batchBytes.Add(records.Sum(r => (r.Key?.Length ?? 0) + (r.Value?.Length ?? 0)));
         }
 
         if (Hold is { } hold)

@@ -43,6 +43,48 @@ public sealed class StreamingTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Converter_schemas_disabled_writes_the_bare_key_and_payload()
+    {
+        await using var capture = await CaptureHarness.CreateAsync(
+            fixture,
+            "CREATE TABLE activity (id int PRIMARY KEY, name text)",
+            raw =>
+            {
+                raw["key.converter.schemas.enable"] = "false";
+                raw["value.converter.schemas.enable"] = "false";
+            });
+        await capture.StartAsync();
+
+        await capture.ExecuteAsync("INSERT INTO activity(id, name) VALUES (1, 'Alice')");
+        var record = (await capture.Sink.WaitForAsync(Topic, 1))[0];
+
+        var key = JsonDocument.Parse(record.Key!).RootElement;
+        Assert.False(key.TryGetProperty("schema", out _));
+        Assert.Equal(1, key.GetProperty("id").GetInt32());
+        var value = JsonDocument.Parse(record.Value!).RootElement;
+        Assert.False(value.TryGetProperty("schema", out _));
+        Assert.Equal("c", value.GetProperty("op").GetString());
+        Assert.Equal("Alice", value.GetProperty("after").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_transaction_larger_than_a_batch_goes_out_in_byte_bounded_batches_in_order()
+    {
+        await using var capture = await CaptureHarness.CreateAsync(fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)");
+        await capture.StartAsync();
+
+        // 400 events of ~10 KB: about 4 MB in one transaction, far fewer events than max.batch.size.
+        await capture.ExecuteAsync("INSERT INTO activity SELECT i, repeat('x', 10000) FROM generate_series(1, 400) i");
+        var records = await capture.Sink.WaitForAsync(Topic, 400);
+
+        Assert.Equal(Enumerable.Range(1, 400), records.Select(r => ListSink.Payload(r).GetProperty("after").GetProperty("id").GetInt32()));
+        var batches = capture.Sink.BatchBytes;
+        Assert.True(batches.Count >= 4, $"{batches.Count} batches");
+        var largest = records.Max(r => r.Value!.Length + (r.Key?.Length ?? 0));
+        Assert.All(batches, bytes => Assert.True(bytes < Pipeline.ChangeForwarder.MaxBatchBytes + largest, $"{bytes} bytes in one batch"));
+    }
+
+    [Fact]
     public async Task Replica_identity_full_gives_before_and_truncate_is_sent_when_not_skipped()
     {
         await using var capture = await CaptureHarness.CreateAsync(
@@ -75,6 +117,16 @@ public sealed class StreamingTests(PostgresFixture fixture)
         Assert.Null(records[2].Value);
         Assert.Equal("c", ListSink.Payload(records[3]).GetProperty("op").GetString());
         Assert.Equal(2, ListSink.KeyPayload(records[3]).GetProperty("id").GetInt32());
+
+        // Debezium's headers: the delete names the new key, the create the old one, each as the record key is written.
+        var newKey = Assert.Single(records[1].Headers);
+        Assert.Equal("__debezium.newkey", newKey.Key);
+        Assert.Equal(ListSink.Text(records[3].Key), ListSink.Text(newKey.Value));
+        var oldKey = Assert.Single(records[3].Headers);
+        Assert.Equal("__debezium.oldkey", oldKey.Key);
+        Assert.Equal(ListSink.Text(records[1].Key), ListSink.Text(oldKey.Value));
+        Assert.Empty(records[0].Headers);
+        Assert.Empty(records[2].Headers);
     }
 
     [Fact]

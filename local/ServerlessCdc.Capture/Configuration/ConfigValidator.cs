@@ -53,12 +53,13 @@ public static partial class ConfigValidator
     [
         "database.port", "tasks.max", "heartbeat.interval.ms", "max.batch.size", "max.queue.size",
         "status.update.interval.ms", "topic.creation.default.partitions", "snapshot.fetch.size",
-        "slot.max.retries", "slot.retry.delay.ms", "poll.interval.ms",
+        "slot.max.retries", "slot.retry.delay.ms", "poll.interval.ms", "retriable.restart.connector.wait.ms",
     ];
 
     private static readonly string[] BooleanKeys =
     [
         "tombstones.on.delete", "provide.transaction.metadata", "slot.drop.on.stop", "include.unknown.datatypes",
+        "key.converter.schemas.enable", "value.converter.schemas.enable",
     ];
 
     public static IReadOnlyList<ConfigError> Validate(IReadOnlyDictionary<string, string> raw)
@@ -90,6 +91,12 @@ public static partial class ConfigValidator
             errors.Add(new ConfigError(key, suggestion is null
                 ? $"The '{key}' value is invalid: '{key}' is not a setting of the PostgreSQL connector"
                 : $"The '{key}' value is invalid: '{key}' is not a setting of the PostgreSQL connector; did you mean '{suggestion}'?"));
+        }
+
+        if (raw.TryGetValue("errors.max.retries", out var retries) && !string.IsNullOrWhiteSpace(retries)
+            && (!int.TryParse(retries.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) || r < -1))
+        {
+            errors.Add(new ConfigError("errors.max.retries", $"The 'errors.max.retries' value is invalid: {retries} is not -1 (no limit), 0 (disabled) or a number of retries"));
         }
 
         foreach (var key in IntegerKeys)

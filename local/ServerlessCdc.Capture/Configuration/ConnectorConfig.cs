@@ -73,6 +73,18 @@ public sealed record ConnectorConfig
     /// <summary><c>status.update.interval.ms</c>: how often the acknowledged LSN goes back to Postgres.</summary>
     public int StatusUpdateIntervalMs { get; init; } = 10_000;
 
+    /// <summary><c>errors.max.retries</c>: restarts after a retriable error (connection lost) before FAILED; -1 is no limit.</summary>
+    public int ErrorsMaxRetries { get; init; } = -1;
+
+    /// <summary><c>retriable.restart.connector.wait.ms</c>: the pause before such a restart.</summary>
+    public int RetriableRestartWaitMs { get; init; } = 10_000;
+
+    /// <summary>JsonConverter's <c>key.converter.schemas.enable</c>, as a connector-level converter override.</summary>
+    public bool KeySchemasEnabled { get; init; } = true;
+
+    /// <summary>JsonConverter's <c>value.converter.schemas.enable</c>: off writes the bare payload, about 6× smaller.</summary>
+    public bool ValueSchemasEnabled { get; init; } = true;
+
     public bool IsCaptured(string schema, string table)
     {
         if (schema is "pg_catalog" or "information_schema" || schema.StartsWith("pg_", StringComparison.Ordinal))
@@ -122,6 +134,8 @@ public sealed record ConnectorConfig
         ProvideTransactionMetadata = ProvideTransactionMetadata,
         TombstonesOnDelete = TombstonesOnDelete,
         UnavailableValuePlaceholder = UnavailableValuePlaceholder,
+        KeySchemasEnabled = KeySchemasEnabled,
+        ValueSchemasEnabled = ValueSchemasEnabled,
     };
 
     /// <summary>Validates a configuration as Debezium would and types it.</summary>
@@ -175,6 +189,10 @@ public sealed record ConnectorConfig
             MaxBatchSize = Int("max.batch.size", 2048),
             MaxQueueSize = Int("max.queue.size", 8192),
             StatusUpdateIntervalMs = Int("status.update.interval.ms", 10_000),
+            ErrorsMaxRetries = Get("errors.max.retries") is { } retries ? int.Parse(retries, CultureInfo.InvariantCulture) : -1,
+            RetriableRestartWaitMs = Int("retriable.restart.connector.wait.ms", 10_000),
+            KeySchemasEnabled = Bool("key.converter.schemas.enable", true),
+            ValueSchemasEnabled = Bool("value.converter.schemas.enable", true),
         };
     }
 

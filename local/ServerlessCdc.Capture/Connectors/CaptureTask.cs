@@ -114,7 +114,7 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(config.HeartbeatIntervalMs));
         while (await timer.WaitForNextTickAsync(cancellation))
         {
-            await sink.WriteAsync([HeartbeatRecords.Create(config.TopicPrefix, config.HeartbeatTopicPrefix ?? "__debezium-heartbeat", DateTimeOffset.UtcNow)], cancellation);
+            await sink.WriteAsync([HeartbeatRecords.Create(config.TopicPrefix, config.HeartbeatTopicPrefix ?? "__debezium-heartbeat", DateTimeOffset.UtcNow, config.KeySchemasEnabled, config.ValueSchemasEnabled)], cancellation);
             var received = replication.LastReceivedLsn;
             if (!reader.InTransaction && queue.Count == 0 && !_forwarder!.Busy && (ulong)received > AcknowledgedLsn)
             {

@@ -11,6 +11,7 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
     private CancellationTokenSource? _stop;
     private Task? _run;
     private Exception? _failure;
+    private volatile Exception? _retrying;
 
     public ConnectorConfig Config { get; private set; } = config;
 
@@ -21,10 +22,14 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
     public ConnectorState State => Paused ? ConnectorState.Paused
         : _failure is not null ? ConnectorState.Failed
         : _run is null ? ConnectorState.Unassigned
+        : _retrying is not null ? ConnectorState.Restarting
         : ConnectorState.Running;
 
-    /// <summary>The failure's stack trace, as Connect shows it in <c>trace</c>.</summary>
-    public string? Trace => _failure?.ToString();
+    /// <summary>The failure's stack trace, as Connect shows it in <c>trace</c>; while restarting, the error being retried.</summary>
+    public string? Trace => (_failure ?? _retrying)?.ToString();
+
+    /// <summary>Restarts after retriable errors since the last time the task reached streaming.</summary>
+    public int Retries { get; private set; }
 
     public async Task StartAsync(bool paused)
     {
@@ -95,29 +100,65 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
 
     private void StartTask()
     {
-        _failure = null;
+        (_failure, _retrying, Retries) = (null, null, 0);
         _stop = new CancellationTokenSource();
-        var sink = SinkFor(Config);
-        var task = new CaptureTask(Config, ConnectionString(Config, options), sink, offsets);
-        Task = task;
         var token = _stop.Token;
-        _run = System.Threading.Tasks.Task.Run(async () =>
+        _run = System.Threading.Tasks.Task.Run(() => RunWithRetriesAsync(token));
+    }
+
+    // As Debezium with errors.max.retries: a lost Postgres or Kafka connection restarts the task after
+    // retriable.restart.connector.wait.ms (shown as RESTARTING with the error), anything else fails it. The slot and
+    // the offsets make a restart resume where Kafka's acknowledgements ended.
+    private async Task RunWithRetriesAsync(CancellationToken token)
+    {
+        while (true)
         {
+            var sink = SinkFor(Config);
+            var task = new CaptureTask(Config, ConnectionString(Config, options), sink, offsets);
+            Task = task;
             try
             {
                 await using (sink)
                 {
                     await task.RunAsync(token);
                 }
+
+                return;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+                return;
+            }
+            catch (Exception e) when (RetriableErrors.IsRetriable(e))
+            {
+                // A run that got as far as streaming was a recovery: the count starts again.
+                Retries = task.Streaming ? 1 : Retries + 1;
+                if (Config.ErrorsMaxRetries >= 0 && Retries > Config.ErrorsMaxRetries)
+                {
+                    _failure = e;
+                    return;
+                }
+
+                _retrying = e;
+                try
+                {
+                    await System.Threading.Tasks.Task.Delay(Config.RetriableRestartWaitMs, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                finally
+                {
+                    _retrying = null;
+                }
             }
             catch (Exception e)
             {
                 _failure = e;
+                return;
             }
-        });
+        }
     }
 
     private IRecordSink SinkFor(ConnectorConfig config) =>
@@ -126,7 +167,18 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
             BootstrapServers = options.KafkaBootstrapServers,
             Compression = config.Raw.TryGetValue("producer.override.compression.type", out var c) ? c : options.Compression,
             TopicPartitions = config.TopicPartitions,
+            Extra = ProducerOverrides(config),
         });
+
+    // Connect's producer.override.* reach the producer; librdkafka shares most names with the Java client and rejects
+    // the ones it lacks, which fails the task with the setting named rather than ignoring it.
+    private static Dictionary<string, string> ProducerOverrides(ConnectorConfig config)
+    {
+        const string Prefix = "producer.override.";
+        return config.Raw
+            .Where(p => p.Key.StartsWith(Prefix, StringComparison.Ordinal) && p.Key != Prefix + "compression.type")
+            .ToDictionary(p => p.Key[Prefix.Length..], p => p.Value, StringComparer.Ordinal);
+    }
 
     private async Task StopTaskAsync()
     {

@@ -7,6 +7,9 @@ public enum ConnectorState
     Running,
     Paused,
     Failed,
+
+    /// <summary>Waiting to restart after a retriable error (Connect's state for a restart in progress).</summary>
+    Restarting,
 }
 
 public static class ConnectorStateNames
@@ -16,6 +19,7 @@ public static class ConnectorStateNames
         ConnectorState.Unassigned => "UNASSIGNED",
         ConnectorState.Running => "RUNNING",
         ConnectorState.Paused => "PAUSED",
+        ConnectorState.Restarting => "RESTARTING",
         _ => "FAILED",
     };
 }

@@ -78,7 +78,7 @@ public sealed class KafkaRecordSink : IRecordSink
 
         foreach (var record in records)
         {
-            var message = new Message<byte[]?, byte[]?> { Key = record.Key, Value = record.Value };
+            var message = new Message<byte[]?, byte[]?> { Key = record.Key, Value = record.Value, Headers = HeadersOf(record) };
             while (true)
             {
                 try
@@ -94,6 +94,22 @@ public sealed class KafkaRecordSink : IRecordSink
         }
 
         return done.Task;
+    }
+
+    private static Headers? HeadersOf(ChangeRecord record)
+    {
+        if (record.Headers.Count == 0)
+        {
+            return null;
+        }
+
+        var headers = new Headers();
+        foreach (var header in record.Headers)
+        {
+            headers.Add(header.Key, header.Value);
+        }
+
+        return headers;
     }
 
     private async Task EnsureTopicsAsync(IReadOnlyList<ChangeRecord> records)

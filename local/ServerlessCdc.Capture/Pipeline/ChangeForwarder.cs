@@ -13,11 +13,19 @@ namespace ServerlessCdc.Capture.Pipeline;
 /// <remarks>
 /// Up to <see cref="MaxBatchesInFlight"/> batches are with the sink at once and are confirmed in order: waiting for one
 /// batch's acknowledgement (a broker fsync, say) before writing the next capped throughput at one batch per round trip.
+/// A batch also ends at <see cref="MaxBatchBytes"/>. Both limits are low on purpose: librdkafka 2.0's broker thread
+/// spins on poll(0) whenever a batch is ready to send but the idempotent producer's 5 requests are in flight, and with
+/// schemas (~3 KB an event) 4 batches of 2048 events were 24 MB queued behind them: 150k polls in 3 s against 60
+/// requests, half the capture's CPU. Two batches of at most 768 KB keep the pipe full at half the CPU per event
+/// (bench/results/capture.md).
 /// </remarks>
 /// <param name="transactions">Set with <c>provide.transaction.metadata</c>.</param>
 public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, int maxBatchSize, TransactionTracker? transactions = null)
 {
-    public const int MaxBatchesInFlight = 4;
+    public const int MaxBatchesInFlight = 2;
+
+    /// <summary>Record bytes after which a batch ends early: what is in flight stays within two 1 MB produce requests.</summary>
+    public const int MaxBatchBytes = 768 * 1024;
 
     private readonly Queue<Batch> _inFlight = new();
     private readonly List<ChangeRecord> _records = new(maxBatchSize * 2);
@@ -79,11 +87,12 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
         ulong commit = 0;
         var events = 0;
         List<TaskCompletionSource>? drained = null;
-        for (var n = 0; n < maxBatchSize && input.TryRead(out var item); n++)
+        var bytes = 0;
+        for (var n = 0; n < maxBatchSize && bytes < MaxBatchBytes && input.TryRead(out var item); n++)
         {
             if (item.Change is { } change)
             {
-                Write(change);
+                bytes += Write(change);
                 events++;
             }
             else if (item.Drained is { } signal)
@@ -116,15 +125,29 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
         _busy = _inFlight.Count > 0;
     }
 
-    private void Write(CapturedChange change)
+    /// <summary>Writes the change's records; returns their size in bytes.</summary>
+    private int Write(CapturedChange change)
     {
         var table = writer.For(change.Relation);
         var block = transactions?.OnEvent(change, _records);
-        _records.Add(table.Write(change.Operation, change.Before, change.After, change.Source, DateTimeOffset.UtcNow, block));
+        var record = table.Write(change.Operation, change.Before, change.After, change.Source, DateTimeOffset.UtcNow, block);
+        if (change.OtherKeyRow is { } other && table.Key(other) is { } otherKey)
+        {
+            // As Debezium: the delete of a primary-key change names the new key, the create names the old one, in
+            // the key converter's form.
+            var name = change.Operation == ChangeOperation.Delete ? ChangeRecord.NewKeyHeader : ChangeRecord.OldKeyHeader;
+            record = record with { Headers = [new RecordHeader(name, otherKey)] };
+        }
+
+        _records.Add(record);
+        var bytes = (record.Key?.Length ?? 0) + (record.Value?.Length ?? 0);
         if (change.Operation == ChangeOperation.Delete && table.Tombstone(change.Before) is { } tombstone)
         {
             _records.Add(tombstone);
+            bytes += tombstone.Key?.Length ?? 0;
         }
+
+        return bytes;
     }
 
     private sealed record Batch(Task Acknowledged, ulong Commit, int Events, List<TaskCompletionSource>? Drained);

@@ -8,13 +8,18 @@ namespace ServerlessCdc.Capture.Replication;
 /// </summary>
 /// <remarks>Values own their bytes: pgoutput's buffers are reused as soon as the next message is read.</remarks>
 /// <param name="TransactionFinalLsn">The commit LSN announced by the transaction's BEGIN; 0 for snapshot rows.</param>
+/// <param name="OtherKeyRow">
+/// For the two halves of a primary-key change: the row on the other side (the new row for the delete, the old row for
+/// the create), whose key goes into Debezium's <c>__debezium.newkey</c>/<c>__debezium.oldkey</c> header.
+/// </param>
 public sealed record CapturedChange(
     PgRelation Relation,
     ChangeOperation Operation,
     ColumnValue[] Before,
     ColumnValue[] After,
     SourceInfo Source,
-    ulong TransactionFinalLsn = 0);
+    ulong TransactionFinalLsn = 0,
+    ColumnValue[]? OtherKeyRow = null);
 
 /// <summary>What flows from the replication stream (or the snapshot) to the Kafka side, in order.</summary>
 public readonly struct CaptureItem

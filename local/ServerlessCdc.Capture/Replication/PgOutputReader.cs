@@ -97,8 +97,8 @@ public sealed class PgOutputReader(LogicalReplicationConnection connection, Rela
     {
         if (KeyChanged(table, before, after))
         {
-            await EmitAsync(output, table, ChangeOperation.Delete, before, [], message, cancellation);
-            await EmitAsync(output, table, ChangeOperation.Create, [], after, message, cancellation);
+            await EmitAsync(output, table, ChangeOperation.Delete, before, [], message, cancellation, otherKeyRow: after);
+            await EmitAsync(output, table, ChangeOperation.Create, [], after, message, cancellation, otherKeyRow: before);
         }
         else
         {
@@ -127,7 +127,7 @@ public sealed class PgOutputReader(LogicalReplicationConnection connection, Rela
 
     private ValueTask EmitAsync(
         ChannelWriter<CaptureItem> output, PgRelation table, ChangeOperation operation, ColumnValue[] before, ColumnValue[] after,
-        PgOutputReplicationMessage message, CancellationToken cancellation)
+        PgOutputReplicationMessage message, CancellationToken cancellation, ColumnValue[]? otherKeyRow = null)
     {
         var source = new SourceInfo
         {
@@ -137,7 +137,7 @@ public sealed class PgOutputReader(LogicalReplicationConnection connection, Rela
             LastCommitLsn = _lastCommitLsn == 0 ? null : _lastCommitLsn,
             Snapshot = SnapshotMarker.False,
         };
-        return output.WriteAsync(CaptureItem.Of(new CapturedChange(table, operation, before, after, source, _finalLsn)), cancellation);
+        return output.WriteAsync(CaptureItem.Of(new CapturedChange(table, operation, before, after, source, _finalLsn, otherKeyRow)), cancellation);
     }
 
     private static async Task<ColumnValue[]> ReadRowAsync(ReplicationTuple tuple, PgRelation table, CancellationToken cancellation)
