@@ -27,6 +27,18 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<(long Epoch, int[] Partitions)> _revocations = [];
     private readonly Dictionary<int, long> _uncommitted = [];
+
+    // Commits run beside the next batch, one at a time and in order: a synchronous commit per batch is a broker round
+    // trip (on Kafka a replicated write) during which no function runs.
+    private readonly Channel<bool> _commitRequests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    private readonly Lock _commitGate = new();
+    private Task _commitLoop = Task.CompletedTask;
+    private bool _consumerClosed;
     private long _epoch;
     private Task? _inFlight;
     private Task _pollLoop = Task.CompletedTask;
@@ -64,6 +76,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     {
         _consumer.Subscribe(_settings.Topic);
         _executeLoop = Task.Run(ExecuteLoopAsync);
+        _commitLoop = Task.Factory.StartNew(CommitLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _pollLoop = Task.Factory.StartNew(PollLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -295,7 +308,22 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
             }
         }
 
-        Commit(partitions: null);
+        _commitRequests.Writer.TryWrite(true);
+    }
+
+    // Each round commits everything that succeeded by then, so a slow commit folds the next batches' offsets into one.
+    // On its own thread: a commit blocks for a broker round trip.
+    private void CommitLoop()
+    {
+        var requests = _commitRequests.Reader;
+        while (requests.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (requests.TryRead(out _))
+            {
+            }
+
+            Commit(partitions: null);
+        }
     }
 
     /// <summary>
@@ -304,6 +332,19 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     /// </summary>
     private void Commit(IReadOnlyCollection<int>? partitions)
     {
+        lock (_commitGate)
+        {
+            CommitLocked(partitions);
+        }
+    }
+
+    private void CommitLocked(IReadOnlyCollection<int>? partitions)
+    {
+        if (_consumerClosed)
+        {
+            return;
+        }
+
         List<TopicPartitionOffset> offsets;
         lock (_gate)
         {
@@ -376,17 +417,20 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         _buffer.RemoveAll(record => revoked.Contains(record.Partition));
         LogRevoked(_logger, _settings.Function.Name, Instance, string.Join(",", revoked), inFlight is not null, lost);
         inFlight?.Wait();
-        if (!lost)
+        lock (_commitGate)
         {
-            Commit(revoked);
-        }
-
-        lock (_gate)
-        {
-            // Not committed now, never by this consumer: the next owner replays from the last commit.
-            foreach (var partition in revoked)
+            if (!lost)
             {
-                _uncommitted.Remove(partition);
+                CommitLocked(revoked);
+            }
+
+            lock (_gate)
+            {
+                // Not committed now, never by this consumer: the next owner replays from the last commit.
+                foreach (var partition in revoked)
+                {
+                    _uncommitted.Remove(partition);
+                }
             }
         }
 
@@ -403,6 +447,14 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         try
         {
             _executeLoop.Wait();
+            _commitRequests.Writer.TryComplete();
+            _commitLoop.Wait();
+            lock (_commitGate)
+            {
+                CommitLocked(partitions: null);
+                _consumerClosed = true;
+            }
+
             _consumer.Close();
         }
         catch (Exception exception) when (exception is KafkaException or AggregateException)
