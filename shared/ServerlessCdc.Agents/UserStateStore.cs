@@ -174,7 +174,9 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
 
             await using var reader = await batch.ExecuteReaderAsync(cancellation);
             offsets = await OffsetLedger.ReadLockedAsync(reader, cancellation);
-            if (users.Length > 0)
+
+            // The insert of missing users returns no result set: the locked rows come right after the offsets.
+            if (users.Length > 0 && await reader.NextResultAsync(cancellation))
             {
                 await ReadStatesAsync(reader, cached, states, cancellation);
             }
@@ -199,15 +201,6 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
         Dictionary<long, (TState State, long Version)> states,
         CancellationToken cancellation)
     {
-        // The insert of missing users returns no result set, so the locked rows are the last one.
-        while (reader.FieldCount == 0 || reader.GetName(0) != "user_id")
-        {
-            if (!await reader.NextResultAsync(cancellation))
-            {
-                return;
-            }
-        }
-
         while (await reader.ReadAsync(cancellation))
         {
             var user = reader.GetInt64(0);

@@ -174,6 +174,23 @@ public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFi
         Assert.Equal(await alone.DumpAsync(), await db.DumpAsync());
     }
 
+    [Fact]
+    public async Task A_cached_user_whose_row_was_deleted_starts_again_with_a_new_row()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var store = CreateStore(db.DataSource);
+        await store.ApplyAsync([Events.Create(0, 0, 1, 7, 10m), Events.Create(0, 1, 2, 8, 10m)], CancellationToken.None);
+        await using (var delete = db.DataSource.CreateCommand($"DELETE FROM {StateTable} WHERE user_id = 7"))
+        {
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        var outcome = await store.ApplyAsync([Events.Create(0, 2, 3, 7, 20m), Events.Create(0, 3, 4, 8, 20m)], CancellationToken.None);
+
+        Assert.Equal(2, outcome.Transactions);
+        Assert.Equal(["7 | {3}", "8 | {2,4}"], await db.Lines($"SELECT user_id, transaction_ids::text FROM {StateTable} ORDER BY user_id"));
+    }
+
     private static IEnumerable<KafkaRecord> Interleave(List<KafkaRecord> a, List<KafkaRecord> b)
     {
         for (var i = 0; i < Math.Max(a.Count, b.Count); i++)
