@@ -134,9 +134,11 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
         {
             await task;
         }
-        catch (Exception e) when (e is OperationCanceledException or NpgsqlException or InvalidOperationException)
+        catch (Exception)
         {
-            // Stopping: the first failure, if any, is already propagating.
+            // Whatever it was, the first failure is already propagating; what matters is that every loop has ended
+            // before the replication connection is disposed under it: Npgsql's dispose drives the stream's enumerator
+            // itself, and a second MoveNextAsync racing ours crashed the process.
         }
     }
 
@@ -153,9 +155,10 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await replication.SendStatusUpdate(timeout.Token);
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException or IOException)
+        catch (Exception)
         {
-            // The slot keeps the previous position: events may be sent again, none is lost.
+            // The slot keeps the previous position: events may be sent again, none is lost. Whatever failed here, the
+            // loops must still be stopped before the connection goes.
         }
     }
 }
