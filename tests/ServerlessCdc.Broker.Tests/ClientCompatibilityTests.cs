@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using ServerlessCdc.Broker.Tests.Support;
+using ServerlessCdc.Testing;
 
 namespace ServerlessCdc.Broker.Tests;
 

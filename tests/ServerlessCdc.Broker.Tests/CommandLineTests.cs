@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ServerlessCdc.Broker.Tests.Support;
+using ServerlessCdc.Testing;
 
 namespace ServerlessCdc.Broker.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ServerlessCdc.Testing;
 
 namespace ServerlessCdc.Capture.Tests.Support;
 

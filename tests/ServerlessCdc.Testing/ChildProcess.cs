@@ -1,13 +1,14 @@
 using System.Diagnostics;
+using ServerlessCdc.Postgres;
 
-namespace ServerlessCdc.Broker.Tests.Support;
+namespace ServerlessCdc.Testing;
 
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}";
 }
 
-/// <summary>Runs a client tool (kcat, python, node) with a hard timeout so a hung client fails the test.</summary>
+/// <summary>Runs a client tool (kcat, python, node) with a hard timeout so a hung client fails the test instead of hanging it.</summary>
 public static class ChildProcess
 {
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string? standardInput = null,
@@ -52,19 +53,7 @@ public static class ChildProcess
     }
 
     /// <summary>The repository root (where ServerlessCdc.sln is), for the client scripts in tests/clients.</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ServerlessCdc.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-        }
-    }
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     public static string ClientsDirectory => Path.Combine(RepositoryRoot, "tests", "clients");
 }
