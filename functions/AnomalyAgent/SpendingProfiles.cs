@@ -15,18 +15,6 @@ public sealed class SpendingProfiles(NpgsqlDataSource dataSource)
 
     private static readonly UserStateTable Profiles = new("anomaly_agent.spending_profiles", "transaction_ids", "amount_cents");
 
-    // The profiles' change, not the profiles: most users gain one amount and lose the oldest (see StateDelta).
-    // "= ANY($1)" keeps the lookup on the primary key, as in UserStateTable.
-    private const string UpdateProfiles = """
-        UPDATE anomaly_agent.spending_profiles AS p
-        SET transaction_ids = p.transaction_ids[x.dropped + 1:] || ($5::bigint[])[x.first:x.last],
-            amount_cents = p.amount_cents[x.dropped + 1:] || ($6::bigint[])[x.first:x.last],
-            version = p.version + 1,
-            updated_at = now()
-        FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)
-        WHERE p.user_id = x.user_id AND p.user_id = ANY($1)
-        """;
-
     private const string InsertAlerts = """
         INSERT INTO anomaly_agent.alerts
             (alert_id, user_id, transaction_id, amount, average, created_at, topic, partition, "offset", message)
@@ -55,7 +43,7 @@ public sealed class SpendingProfiles(NpgsqlDataSource dataSource)
     protected override bool Correct(SpendingProfile state, TransactionChange change) => state.Correct(change.TransactionId, change.Amount);
 
     protected override NpgsqlBatchCommand? Save(IReadOnlyList<SpendingProfile> states) =>
-        StateDelta.Command(UpdateProfiles, states, static profile => profile.Spendings, static s => s.TransactionId, static s => Cents(s.Amount));
+        StateDelta.Command(Profiles.Update, states, static profile => profile.Spendings, static s => s.TransactionId, static s => Cents(s.Amount));
 
     // As numeric(10,2) stored them: rounded half away from zero.
     private static long Cents(decimal amount) => (long)decimal.Round(amount * 100, MidpointRounding.AwayFromZero);

@@ -15,18 +15,6 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
 
     private static readonly UserStateTable Windows = new("velocity_agent.velocity_windows", "transaction_ids", "created_at_us");
 
-    // The windows' change, not the windows: most users gain one transaction and lose those older than 60 s (see StateDelta).
-    // "= ANY($1)" keeps the lookup on the primary key, as in UserStateTable.
-    private const string UpdateWindows = """
-        UPDATE velocity_agent.velocity_windows AS p
-        SET transaction_ids = p.transaction_ids[x.dropped + 1:] || ($5::bigint[])[x.first:x.last],
-            created_at_us = p.created_at_us[x.dropped + 1:] || ($6::bigint[])[x.first:x.last],
-            version = p.version + 1,
-            updated_at = now()
-        FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)
-        WHERE p.user_id = x.user_id AND p.user_id = ANY($1)
-        """;
-
     private const string InsertAlerts = """
         INSERT INTO velocity_agent.alerts
             (alert_id, user_id, transaction_id, amount, score, velocity, created_at, topic, partition, "offset", message)
@@ -57,7 +45,7 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
         state.Correct(change.TransactionId, change.CreatedAt!.Value);
 
     protected override NpgsqlBatchCommand? Save(IReadOnlyList<VelocityWindow> states) =>
-        StateDelta.Command(UpdateWindows, states, static window => window.Entries, static e => e.TransactionId, static e => e.CreatedAtMicros);
+        StateDelta.Command(Windows.Update, states, static window => window.Entries, static e => e.TransactionId, static e => e.CreatedAtMicros);
 
     protected override NpgsqlBatchCommand? SaveAlerts(IReadOnlyList<VelocityAlert> alerts)
     {

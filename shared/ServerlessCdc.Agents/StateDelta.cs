@@ -5,24 +5,24 @@ namespace ServerlessCdc.Agents;
 /// <summary>
 /// The parameters of an agent's state write, one row per changed user:
 /// <c>unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)</c> with
-/// the items' two fields flattened in <c>$5</c> and <c>$6</c>. The agent's SQL sets each array to
+/// the items' two fields flattened in <c>$5</c> and <c>$6</c>. <see cref="UserStateTable.Update"/> sets each array to
 /// <c>stored[x.dropped + 1:] || ($5)[x.first:x.last]</c>: the stored items minus those dropped from the front, then
 /// the new suffix (see <see cref="TrackedList{T}"/>).
 /// </summary>
 public static class StateDelta
 {
-    /// <param name="sql">The agent's UPDATE.</param>
+    /// <param name="sql">The table's <see cref="UserStateTable.Update"/>.</param>
     /// <param name="states">The changed users' states, in key order.</param>
     /// <param name="items">A state's tracked items.</param>
     /// <param name="first">An item's first field, for <c>$5</c>.</param>
     /// <param name="second">An item's second field, for <c>$6</c>.</param>
     /// <returns>The command; null when no user changed.</returns>
-    public static NpgsqlBatchCommand? Command<TState, TItem, TFirst, TSecond>(
+    public static NpgsqlBatchCommand? Command<TState, TItem>(
         string sql,
         IReadOnlyList<TState> states,
         Func<TState, TrackedList<TItem>> items,
-        Func<TItem, TFirst> first,
-        Func<TItem, TSecond> second)
+        Func<TItem, long> first,
+        Func<TItem, long> second)
         where TState : IUserState
     {
         ArgumentNullException.ThrowIfNull(states);
@@ -38,8 +38,8 @@ public static class StateDelta
         var dropped = new int[states.Count];
         var firstIndex = new int[states.Count];
         var lastIndex = new int[states.Count];
-        var firsts = new List<TFirst>(states.Count * 2);
-        var seconds = new List<TSecond>(states.Count * 2);
+        var firsts = new List<long>(states.Count * 2);
+        var seconds = new List<long>(states.Count * 2);
         for (var i = 0; i < states.Count; i++)
         {
             var list = items(states[i]);

@@ -3,8 +3,9 @@ using Npgsql;
 namespace ServerlessCdc.Agents;
 
 /// <summary>
-/// An agent's one-row-per-user state table (<c>user_id bigint PRIMARY KEY</c>, <c>version bigint</c> and the agent's
-/// columns, all with defaults) and the statements that lock a batch's users.
+/// An agent's one-row-per-user state table (<c>user_id bigint PRIMARY KEY</c>, <c>version bigint</c>,
+/// <c>updated_at timestamptz</c> and two parallel <c>bigint[]</c> columns, all with defaults) and its statements: lock a
+/// batch's users, write their changes.
 /// </summary>
 public sealed class UserStateTable
 {
@@ -12,10 +13,11 @@ public sealed class UserStateTable
     private readonly string _lock;
 
     /// <param name="table">The table, <c>schema.name</c>.</param>
-    /// <param name="columns">The agent's columns after <c>user_id</c> and <c>version</c>, as its state type reads them.</param>
-    public UserStateTable(string table, params string[] columns)
+    /// <param name="first">The first array column, such as <c>transaction_ids</c>.</param>
+    /// <param name="second">The second, one element per element of the first.</param>
+    public UserStateTable(string table, string first, string second)
     {
-        ArgumentNullException.ThrowIfNull(columns);
+        string[] columns = [first, second];
 
         // Insert-first gives every user a row to lock; both statements go in key order, so concurrent batches that share
         // users (one user's transactions spread over partitions) queue per user instead of deadlocking.
@@ -37,7 +39,22 @@ public sealed class UserStateTable
             WHERE s.user_id = ANY($1)
             ORDER BY s.user_id FOR UPDATE OF s
             """;
+
+        // Each user's change, not the state: most users gain an item and lose the oldest (see StateDelta). The rows are
+        // locked, so the write needs no condition; "= ANY($1)" keeps it on the primary key as above.
+        Update = $"""
+            UPDATE {table} AS p
+            SET {first} = p.{first}[x.dropped + 1:] || ($5::bigint[])[x.first:x.last],
+                {second} = p.{second}[x.dropped + 1:] || ($6::bigint[])[x.first:x.last],
+                version = p.version + 1,
+                updated_at = now()
+            FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)
+            WHERE p.user_id = x.user_id AND p.user_id = ANY($1)
+            """;
     }
+
+    /// <summary>The write of <see cref="StateDelta"/>'s parameters.</summary>
+    public string Update { get; }
 
     /// <summary>
     /// Adds the statements that lock <paramref name="users"/> (ascending) and select their rows: the version, and the
