@@ -24,4 +24,7 @@ internal sealed record AgentApp(string Name, string Schema, Assembly Migrations,
             return async batch => (await store.ApplyAsync(batch, CancellationToken.None)).Alerts.Count;
         }),
     ];
+
+    /// <summary>The agents this run measures (<c>--agent</c>), all by default.</summary>
+    public static AgentApp[] Selected { get; set; } = All;
 }

@@ -25,7 +25,7 @@ internal sealed class DirectStoreBench(string server, KafkaRecord[] records, int
         report.Line("| agent | events/s | batch p50 ms | batch p99 ms | alerts |");
         report.Line("|---|---:|---:|---:|---:|");
         var alerts = new Dictionary<string, int>();
-        foreach (var agent in AgentApp.All)
+        foreach (var agent in AgentApp.Selected)
         {
             alerts[agent.Name] = await RunAsync(agent);
         }

@@ -7,7 +7,7 @@ using ServerlessCdc.Postgres.Embedded;
 // app through the real Functions host and Kafka trigger at 1, 2 and 4 instances. Not BenchmarkDotNet: whole batches
 // against real servers on a shared machine, so treat the figures as ±10% at best (see the load average printed).
 // Usage: dotnet run -c Release --project bench/Agents.Bench [-- events [batch [users [partitions]]]] [--instances 1,2,4]
-//        [--only direct|trigger]; SERVERLESSCDC_BENCH_POSTGRES=<connection string> uses that server instead of a
+//        [--only direct|trigger] [--agent AnomalyAgent|VelocityAgent]; SERVERLESSCDC_BENCH_POSTGRES=<connection string> uses that server instead of a
 // private cluster in a temporary folder.
 var positional = new List<int>();
 int[] instanceCounts = [1, 2, 4];
@@ -18,6 +18,15 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--instances" when i + 1 < args.Length:
             instanceCounts = [.. args[++i].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))];
+            break;
+        case "--agent" when i + 1 < args.Length:
+            var name = args[++i];
+            AgentApp.Selected = [.. AgentApp.All.Where(agent => agent.Name == name)];
+            if (AgentApp.Selected.Length == 0)
+            {
+                throw new ArgumentException($"--agent: no agent '{name}'; there are {string.Join(", ", AgentApp.All.Select(agent => agent.Name))}.");
+            }
+
             break;
         case "--only" when i + 1 < args.Length:
             only = args[++i];

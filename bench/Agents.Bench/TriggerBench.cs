@@ -3,7 +3,6 @@ using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Npgsql;
-using ServerlessCdc.Broker;
 using ServerlessCdc.Functions;
 
 namespace Agents.Bench;
@@ -16,20 +15,23 @@ namespace Agents.Bench;
 internal sealed class TriggerBench(
     string server, string? clusterData, KafkaRecord[] records, int batchSize, int partitions, IReadOnlyList<int> instanceCounts, BenchReport report)
 {
+    private BrokerProcess? _broker;
+
     /// <summary>Runs every agent at every instance count; returns the alert counts of the runs per agent.</summary>
     public async Task<Dictionary<string, List<int>>> RunAsync()
     {
         var folder = Directory.CreateTempSubdirectory("agents-bench-broker-");
         try
         {
-            await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = folder.FullName });
-            await FillAsync(broker);
+            await using var broker = await BrokerProcess.StartAsync(folder.FullName, partitions);
+            _broker = broker;
+            await FillAsync(broker.BootstrapServers);
             report.Line();
             report.Line("| agent | instances | events/s | events/s per instance | events/s after the first 10% | batch p50 ms | batch p99 ms | batches (mean size) | time in function | records delivered | alerts | app CPU | Postgres CPU | broker CPU |");
             report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             var alerts = new Dictionary<string, List<int>>();
             var summaries = new List<string>();
-            foreach (var agent in AgentApp.All)
+            foreach (var agent in AgentApp.Selected)
             {
                 alerts[agent.Name] = [];
                 foreach (var instances in instanceCounts)
@@ -56,9 +58,9 @@ internal sealed class TriggerBench(
         }
     }
 
-    private async Task FillAsync(KafkaBroker broker)
+    private async Task FillAsync(string brokers)
     {
-        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = brokers }).Build())
         {
             await admin.CreateTopicsAsync([new TopicSpecification { Name = TransactionGenerator.Topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
         }
@@ -67,7 +69,7 @@ internal sealed class TriggerBench(
         var failed = 0;
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
         {
-            BootstrapServers = broker.BootstrapServers,
+            BootstrapServers = brokers,
             Acks = Acks.Leader,
             LingerMs = 5,
             BatchNumMessages = 10_000,
@@ -99,10 +101,10 @@ internal sealed class TriggerBench(
 
         // The direct run and every trigger run must see the same records at the same offsets.
         var expected = records.GroupBy(record => record.Partition).ToDictionary(group => group.Key, group => (long)group.Count());
-        var topic = broker.Topics.Get(TransactionGenerator.Topic)!;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = brokers, GroupId = "agents-bench-watermarks" }).Build();
         for (var partition = 0; partition < partitions; partition++)
         {
-            var high = topic.Partitions[partition].HighWatermark;
+            var high = consumer.QueryWatermarkOffsets(new TopicPartition(TransactionGenerator.Topic, partition), TimeSpan.FromSeconds(30)).High.Value;
             if (failed > 0 || high != expected.GetValueOrDefault(partition))
             {
                 throw new InvalidOperationException($"pre-filling failed: {failed} errors, partition {partition} ends at {high}, not {expected.GetValueOrDefault(partition)}");
@@ -111,12 +113,12 @@ internal sealed class TriggerBench(
 
         var bytes = records.Sum(record => (long)(record.Key?.Length ?? 0) + (record.Value?.Length ?? 0));
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Through the real trigger: `{TransactionGenerator.Topic}` on the embedded broker (in the bench's process) with {partitions} partitions, pre-filled with the same {records.Length:N0} events ({bytes / 1048576.0:N0} MB, {records.Length / fill.Elapsed.TotalSeconds:N0} events/s to fill)."));
+            $"Through the real trigger: `{TransactionGenerator.Topic}` on the embedded broker (its own process) with {partitions} partitions, pre-filled with the same {records.Length:N0} events ({bytes / 1048576.0:N0} MB, {records.Length / fill.Elapsed.TotalSeconds:N0} events/s to fill)."));
         report.Line(partitions == 4
             ? "4 partitions as in the seeds (the broker's default for the topic): a group gives each partition to one consumer, so 4 is the most instances that all get work, and the scale controller's target is capped at the partition count too."
             : $"{partitions} partitions: a group gives each partition to one consumer, so at most {partitions} instances get work.");
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Each run: the app as its own process (`dotnet functions/<App>/bin/Release/net10.0/<App>.dll`), `<Function>__Instances` consumers in it, a fresh consumer group and state database, batches of up to {batchSize} (`maxBatchSize`); measured from its first invocation until `<schema>.applied_offsets` covers every record (and, to leave out the cold start of a fresh process, from when it covers 10% of them). Batch latency: the host's per-invocation `Duration` (the function's transaction, not the commit to Kafka); time in function: their sum over the interval per consumer (the rest is fetching, handing over and committing, or waiting for a core). CPU: share of one core over that interval; broker CPU is the bench process (the broker and the poller)."));
+            $"Each run: the app as its own process (`dotnet functions/<App>/bin/Release/net10.0/<App>.dll`), `<Function>__Instances` consumers in it, a fresh consumer group and state database, batches of up to {batchSize} (`maxBatchSize`); measured from its first invocation until `<schema>.applied_offsets` covers every record (and, to leave out the cold start of a fresh process, from when it covers 10% of them). Batch latency: the host's per-invocation `Duration` (the function's transaction, not the commit to Kafka); time in function: their sum over the interval per consumer (the rest is fetching, handing over and committing, or waiting for a core). CPU: share of one core over that interval; broker CPU is the broker's process."));
     }
 
     private async Task<(int Alerts, string? Summary)> RunAsync(AgentApp agent, int instances, string brokers)
@@ -178,7 +180,7 @@ internal sealed class TriggerBench(
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"| {agent.Name} | {instances} | {rate:N0} | {rate / instances:N0} | {(records.Length - warm!.Value.Applied) / (end.At - warm.Value.At).TotalSeconds:N0} | {Percentiles.Of(durations, 0.50):N0} | {Percentiles.Of(durations, 0.99):N0} | " +
             $"{durations.Count:N0} ({records.Length / (double)Math.Max(1, durations.Count):N0}) | {Share(durations.Sum() / 1000 / instances, seconds)} | {app.Delivered:N0}{(replayed > 0 ? $" ({replayed:N0} replayed)" : "")} | " +
-            $"{alerts:N0}{(deadLetters > 0 ? $" ({deadLetters} dead letters)" : "")} | {Share(end.App - start.App, seconds)} | {Share(end.Postgres - start.Postgres, seconds)} | {Share(end.Bench - start.Bench, seconds)} |"));
+            $"{alerts:N0}{(deadLetters > 0 ? $" ({deadLetters} dead letters)" : "")} | {Share(end.App - start.App, seconds)} | {Share(end.Postgres - start.Postgres, seconds)} | {Share(end.Broker - start.Broker, seconds)} |"));
         if (app.Failed > 0)
         {
             report.Line($"  ({agent.Name} × {instances}: {app.Failed} failed invocation(s), retried)");
@@ -188,7 +190,7 @@ internal sealed class TriggerBench(
     }
 
     private Sample Measure(Stopwatch clock, int pid) =>
-        new(clock.Elapsed, CpuMeter.Process(pid), CpuMeter.Cluster(clusterData), CpuMeter.Process(Environment.ProcessId));
+        new(clock.Elapsed, CpuMeter.Process(pid), CpuMeter.Cluster(clusterData), CpuMeter.Process(_broker!.Id));
 
     private static string Share(double cpuSeconds, double seconds) => string.Create(CultureInfo.InvariantCulture, $"{cpuSeconds / seconds * 100:N0}%");
 
@@ -206,5 +208,5 @@ internal sealed class TriggerBench(
         }
     }
 
-    private sealed record Sample(TimeSpan At, double App, double Postgres, double Bench);
+    private sealed record Sample(TimeSpan At, double App, double Postgres, double Broker);
 }

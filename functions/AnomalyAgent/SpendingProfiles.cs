@@ -26,6 +26,8 @@ public sealed class SpendingProfiles(NpgsqlDataSource dataSource)
     /// <summary>Reads the records (CPU only, before any lock is taken).</summary>
     public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch) => TransactionChange.Read(batch, CreatedAt);
 
+    protected override SpendingProfile Create(long userId) => new(userId);
+
     protected override SpendingProfile Load(long userId, NpgsqlDataReader row) =>
         new(userId, row.GetFieldValue<long[]>(2), row.GetFieldValue<long[]>(3).Select(static cents => cents / 100m));
 
@@ -42,8 +44,8 @@ public sealed class SpendingProfiles(NpgsqlDataSource dataSource)
 
     protected override bool Correct(SpendingProfile state, TransactionChange change) => state.Correct(change.TransactionId, change.Amount);
 
-    protected override NpgsqlBatchCommand? Save(IReadOnlyList<SpendingProfile> states) =>
-        StateDelta.Command(Profiles.Update, states, static profile => profile.Spendings, static s => s.TransactionId, static s => Cents(s.Amount));
+    protected override IEnumerable<NpgsqlBatchCommand> Save(IReadOnlyList<SpendingProfile> states, IReadOnlyList<long> versions) =>
+        Profiles.Write(states, versions, static profile => profile.Spendings, static s => s.TransactionId, static s => Cents(s.Amount));
 
     // As numeric(10,2) stored them: rounded half away from zero.
     private static long Cents(decimal amount) => (long)decimal.Round(amount * 100, MidpointRounding.AwayFromZero);

@@ -26,6 +26,8 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
     /// <summary>Reads the records (CPU only, before any lock is taken).</summary>
     public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch) => TransactionChange.Read(batch, CreatedAt);
 
+    protected override VelocityWindow Create(long userId) => new(userId);
+
     protected override VelocityWindow Load(long userId, NpgsqlDataReader row) =>
         new(userId, row.GetFieldValue<long[]>(2), row.GetFieldValue<long[]>(3));
 
@@ -44,8 +46,8 @@ public sealed class VelocityWindows(NpgsqlDataSource dataSource)
     protected override bool Correct(VelocityWindow state, TransactionChange change) =>
         state.Correct(change.TransactionId, change.CreatedAt!.Value);
 
-    protected override NpgsqlBatchCommand? Save(IReadOnlyList<VelocityWindow> states) =>
-        StateDelta.Command(Windows.Update, states, static window => window.Entries, static e => e.TransactionId, static e => e.CreatedAtMicros);
+    protected override IEnumerable<NpgsqlBatchCommand> Save(IReadOnlyList<VelocityWindow> states, IReadOnlyList<long> versions) =>
+        Windows.Write(states, versions, static window => window.Entries, static e => e.TransactionId, static e => e.CreatedAtMicros);
 
     protected override NpgsqlBatchCommand? SaveAlerts(IReadOnlyList<VelocityAlert> alerts)
     {

@@ -5,13 +5,13 @@ namespace ServerlessCdc.Agents;
 /// <summary>
 /// The parameters of an agent's state write, one row per changed user:
 /// <c>unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)</c> with
-/// the items' two fields flattened in <c>$5</c> and <c>$6</c>. <see cref="UserStateTable.Update"/> sets each array to
+/// the items' two fields flattened in <c>$5</c> and <c>$6</c>. <see cref="UserStateTable"/>'s update sets each array to
 /// <c>stored[x.dropped + 1:] || ($5)[x.first:x.last]</c>: the stored items minus those dropped from the front, then
-/// the new suffix (see <see cref="TrackedList{T}"/>).
+/// the new suffix (see <see cref="TrackedList{T}"/>); its insert of a new user takes the suffix alone.
 /// </summary>
 public static class StateDelta
 {
-    /// <param name="sql">The table's <see cref="UserStateTable.Update"/>.</param>
+    /// <param name="sql">The statement, one of <see cref="UserStateTable"/>'s.</param>
     /// <param name="states">The changed users' states, in key order.</param>
     /// <param name="items">A state's tracked items.</param>
     /// <param name="first">An item's first field, for <c>$5</c>.</param>

@@ -1,9 +1,9 @@
 namespace ServerlessCdc.Agents;
 
 /// <summary>
-/// The users' states this process last committed, each with the row version it wrote. Only a hint: a batch still locks
-/// its users' rows and takes a cached state only where the stored version is unchanged, so another process (or
-/// instance) writing the same user costs a read, never a wrong decision.
+/// The users' states this process last committed, each with the row version it wrote. Only a hint: a batch's write
+/// changes a row only where its version is still the cached one, so another process (or instance) writing the same
+/// user costs the batch a second run with that user read, never a wrong decision.
 /// </summary>
 /// <remarks>
 /// A batch checks its users' states out and returns them after it committed: a state is mutated in place while

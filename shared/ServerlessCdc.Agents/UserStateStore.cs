@@ -6,13 +6,15 @@ namespace ServerlessCdc.Agents;
 
 /// <summary>
 /// The users' state of one agent in Postgres, changed exactly once per record: a batch is one transaction that locks
-/// its partitions' offsets and its users' rows, applies the new records in order in memory, and writes the state,
-/// alerts, dead letters and offsets back. The agent supplies its rule and its SQL.
+/// its partitions' offsets, applies the new records in order in memory to its users' states, and writes the changed
+/// states, alerts, dead letters and offsets back. The agent supplies its rule and its SQL.
 /// </summary>
 /// <remarks>
-/// The states this process committed stay in a <see cref="UserStateCache{TState}"/> with their row versions; the lock
-/// returns a user's columns only when the stored version differs, and the write sends only what changed (see
-/// <see cref="TrackedList{T}"/>). Rows are still locked per batch, so the cache never decides anything alone.
+/// Users' rows are not locked. The states this process committed stay in a <see cref="UserStateCache{TState}"/> with
+/// their row versions, and only the users it does not hold are read; the write then changes a row only where its
+/// version is still the one the batch decided on. When another process or instance wrote one of the batch's users
+/// first, fewer rows change than the batch changed, and the batch rolls back and runs again with its users read
+/// afresh and locked this time, so that it cannot lose the race twice: a wrong decision is never kept. The write sends only what changed (see <see cref="TrackedList{T}"/>).
 /// </remarks>
 /// <typeparam name="TState">What the agent remembers of one user.</typeparam>
 /// <typeparam name="TAlert">The agent's alert.</typeparam>
@@ -22,15 +24,18 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
     where TState : IUserState
     where TAlert : class
 {
-    private const int Attempts = 3;
-    private const long NotCached = -1;
+    // A conflict costs one more attempt, which locks; deadlocks between locking attempts cost more.
+    private const int Attempts = 5;
 
     private readonly UserStateCache<TState> _cache = new(cachedUsers);
 
     /// <summary>How many users' states this process holds.</summary>
     public int CachedUsers => _cache.Count;
 
-    /// <summary>Applies a batch in its own transaction; retried here if Postgres breaks a deadlock by aborting it.</summary>
+    /// <summary>
+    /// Applies a batch in its own transaction; run again here if another writer changed one of its users first, or if
+    /// Postgres breaks a deadlock by aborting it.
+    /// </summary>
     public async Task<BatchOutcome<TAlert, TPassed>> ApplyAsync(IReadOnlyList<KafkaRecord> batch, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -40,10 +45,11 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
         {
             try
             {
+                // Checked out, so a failed attempt drops them: the next one reads those users from their rows.
                 var cached = _cache.CheckOut(users);
                 await using var connection = await dataSource.OpenConnectionAsync(cancellation);
                 await using var transaction = await connection.BeginTransactionAsync(cancellation);
-                var (outcome, states) = await ApplyAsync(connection, changes, users, cached, cancellation);
+                var (outcome, states) = await ApplyAsync(connection, changes, users, cached, lockRows: attempt > 1, cancellation);
                 await transaction.CommitAsync(cancellation);
                 foreach (var (state, _) in states.Values)
                 {
@@ -53,32 +59,37 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
                 _cache.Return(states.Values);
                 return outcome;
             }
+            catch (StaleStateException) when (attempt < Attempts)
+            {
+            }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected && attempt < Attempts)
             {
-                // Postgres aborted this attempt to break a lock cycle (unexpected with the key-ordered locks, but
-                // cheap to survive): nothing was kept, so the whole batch simply runs again.
+                // Two batches updating shared users in different orders: nothing was kept, so this one simply runs again.
             }
         }
     }
 
     /// <summary>Applies the changes inside the caller's open transaction; nothing is kept until the caller commits.</summary>
     /// <remarks>Not cached: only the caller knows whether its transaction commits.</remarks>
+    /// <exception cref="StaleStateException">Another writer changed one of the users meanwhile; roll back and run again.</exception>
     public async Task<BatchOutcome<TAlert, TPassed>> ApplyAsync(
         NpgsqlConnection connection, IReadOnlyList<TransactionChange> changes, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(changes);
-        return (await ApplyAsync(connection, changes, Users(changes), [], cancellation)).Outcome;
+        return (await ApplyAsync(connection, changes, Users(changes), [], lockRows: false, cancellation)).Outcome;
     }
 
-    /// <summary>Reads the agent's columns of one locked row; they start at ordinal 2 (after <c>user_id</c> and <c>version</c>).</summary>
+    /// <summary>A user without a row: nothing remembered yet.</summary>
+    protected abstract TState Create(long userId);
+
+    /// <summary>Reads the agent's columns of one row; they start at ordinal 2 (after <c>user_id</c> and <c>version</c>).</summary>
     protected abstract TState Load(long userId, NpgsqlDataReader row);
 
-    /// <summary>
-    /// The statement that writes the changed users' rows back and increments their <c>version</c>; null when there are
-    /// none. The rows are locked, so it needs no condition.
-    /// </summary>
-    protected abstract NpgsqlBatchCommand? Save(IReadOnlyList<TState> states);
+    /// <summary>The statements that write the changed users' rows back (see <see cref="UserStateTable.Write"/>).</summary>
+    /// <param name="states">The changed users' states, in key order.</param>
+    /// <param name="versions">Each one's version as read, <see cref="UserStateTable.NoRow"/> for a new user.</param>
+    protected abstract IEnumerable<NpgsqlBatchCommand> Save(IReadOnlyList<TState> states, IReadOnlyList<long> versions);
 
     /// <summary>The statement that inserts the alerts into the outbox (ignoring ids already there); null when there are none.</summary>
     protected abstract NpgsqlBatchCommand? SaveAlerts(IReadOnlyList<TAlert> alerts);
@@ -89,7 +100,7 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
     /// <summary>Applies an update of a remembered transaction; false when the state did not change.</summary>
     protected abstract bool Correct(TState state, TransactionChange change);
 
-    // The users of replayed records are locked too: deciding which records are replays would cost a round trip.
+    // The users of replayed records are read too: deciding which records are replays would cost a round trip.
     private static long[] Users(IReadOnlyList<TransactionChange> changes) =>
         changes.Where(c => c.Kind is ChangeKind.Transaction or ChangeKind.Correction).Select(c => c.UserId).Distinct().Order().ToArray();
 
@@ -106,9 +117,10 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
         IReadOnlyList<TransactionChange> changes,
         long[] users,
         Dictionary<long, (TState State, long Version)> cached,
+        bool lockRows,
         CancellationToken cancellation)
     {
-        var (offsets, states) = await LockAsync(connection, changes, users, cached, cancellation);
+        var (offsets, states) = await ReadAsync(connection, changes, users, cached, lockRows, cancellation);
 
         var fresh = new List<TransactionChange>(changes.Count);
         var replayed = 0;
@@ -130,14 +142,14 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
             applied.Apply(change);
         }
 
-        var changed = applied.Changed.Order().Select(user => states[user].State).ToArray();
-        foreach (var user in applied.Changed)
+        var changed = applied.Changed.Order().ToArray();
+        await using var write = new NpgsqlBatch(connection);
+        var stateWrites = Save([.. changed.Select(user => states[user].State)], [.. changed.Select(user => states[user].Version)]).ToArray();
+        foreach (var command in stateWrites)
         {
-            states[user] = (states[user].State, states[user].Version + 1);
+            write.BatchCommands.Add(command);
         }
 
-        await using var write = new NpgsqlBatch(connection);
-        Add(write, Save(changed));
         Add(write, SaveAlerts(applied.Alerts));
         Add(write, schema.DeadLetters.InsertCommand(applied.DeadLetters));
         Add(write, schema.Offsets.SaveCommand(offsets));
@@ -146,68 +158,64 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
             await write.ExecuteNonQueryAsync(cancellation);
         }
 
+        var written = stateWrites.Sum(command => command.RecordsAffected);
+        if (written != changed.Length)
+        {
+            throw new StaleStateException(changed.Length - written);
+        }
+
+        foreach (var user in changed)
+        {
+            states[user] = (states[user].State, states[user].Version + 1);
+        }
+
         return (applied.Outcome(replayed), states);
     }
 
     /// <summary>
-    /// One round trip: the partitions' offsets, then the users' rows, each locked in key order; a user's state comes from
-    /// the cache when its version is the stored one, else from the row.
+    /// One round trip: the partitions' offsets, locked in key order, and the rows of the users not cached (locked too
+    /// with <paramref name="lockRows"/>); a user without a row starts empty.
     /// </summary>
-    private async Task<(AppliedOffsets Offsets, Dictionary<long, (TState State, long Version)> States)> LockAsync(
+    private async Task<(AppliedOffsets Offsets, Dictionary<long, (TState State, long Version)> States)> ReadAsync(
         NpgsqlConnection connection,
         IReadOnlyList<TransactionChange> changes,
         long[] users,
         Dictionary<long, (TState State, long Version)> cached,
+        bool lockRows,
         CancellationToken cancellation)
     {
-        var states = new Dictionary<long, (TState State, long Version)>(users.Length);
-        var versions = users.Select(u => cached.TryGetValue(u, out var entry) ? entry.Version : NotCached).ToArray();
+        var states = new Dictionary<long, (TState State, long Version)>(cached);
         var missing = users.Where(u => !cached.ContainsKey(u)).ToArray();
         AppliedOffsets offsets;
         await using (var batch = new NpgsqlBatch(connection))
         {
             schema.Offsets.AddLock(batch, changes.Select(c => new StreamPartition(c.Record.Topic, c.Record.Partition)));
-            if (users.Length > 0)
+            if (missing.Length > 0)
             {
-                table.AddLock(batch, users, versions, missing);
+                table.AddRead(batch, missing, lockRows);
             }
 
             await using var reader = await batch.ExecuteReaderAsync(cancellation);
             offsets = await OffsetLedger.ReadLockedAsync(reader, cancellation);
-
-            // The insert of missing users returns no result set: the locked rows come right after the offsets.
-            if (users.Length > 0 && await reader.NextResultAsync(cancellation))
+            if (missing.Length > 0 && await reader.NextResultAsync(cancellation))
             {
-                await ReadStatesAsync(reader, cached, states, cancellation);
+                while (await reader.ReadAsync(cancellation))
+                {
+                    var user = reader.GetInt64(0);
+                    states[user] = (Load(user, reader), reader.GetInt64(1));
+                }
             }
         }
 
-        // A cached user whose row is gone (deleted by hand, say) is given a new one, as a new user would be.
-        var absent = users.Where(u => !states.ContainsKey(u)).ToArray();
-        if (absent.Length > 0)
+        foreach (var user in missing)
         {
-            await using var batch = new NpgsqlBatch(connection);
-            table.AddLock(batch, absent, [.. absent.Select(_ => NotCached)], absent);
-            await using var reader = await batch.ExecuteReaderAsync(cancellation);
-            await ReadStatesAsync(reader, [], states, cancellation);
+            if (!states.ContainsKey(user))
+            {
+                states[user] = (Create(user), UserStateTable.NoRow);
+            }
         }
 
         return (offsets, states);
-    }
-
-    private async Task ReadStatesAsync(
-        NpgsqlDataReader reader,
-        Dictionary<long, (TState State, long Version)> cached,
-        Dictionary<long, (TState State, long Version)> states,
-        CancellationToken cancellation)
-    {
-        while (await reader.ReadAsync(cancellation))
-        {
-            var user = reader.GetInt64(0);
-            var version = reader.GetInt64(1);
-            var state = cached.TryGetValue(user, out var entry) && entry.Version == version ? entry.State : Load(user, reader);
-            states[user] = (state, version);
-        }
     }
 
     /// <summary>The fresh records of one batch applied in order to the locked states, and what that did.</summary>
@@ -272,6 +280,10 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
             new(_transactions, _corrections, _ignored, replayed, _duplicates, _passed, Alerts, DeadLetters);
     }
 }
+
+/// <summary>A batch's write changed fewer user rows than it changed users: another writer came first.</summary>
+public sealed class StaleStateException(int stale)
+    : Exception($"{stale} user state(s) changed by another writer since this batch read them; the batch must run again.");
 
 /// <summary>Defaults of <see cref="UserStateStore{TState, TAlert, TPassed}"/>.</summary>
 public static class UserStateStore

@@ -4,74 +4,111 @@ namespace ServerlessCdc.Agents;
 
 /// <summary>
 /// An agent's one-row-per-user state table (<c>user_id bigint PRIMARY KEY</c>, <c>version bigint</c>,
-/// <c>updated_at timestamptz</c> and two parallel <c>bigint[]</c> columns, all with defaults) and its statements: lock a
-/// batch's users, write their changes.
+/// <c>updated_at timestamptz</c> and two parallel <c>bigint[]</c> columns, all with defaults) and its statements: read
+/// the users a process does not hold, write the changed users back where their version is still the one read.
 /// </summary>
 public sealed class UserStateTable
 {
+    /// <summary>The version of a user who has no row yet; the insert writes version 0.</summary>
+    public const long NoRow = -1;
+
+    private readonly string _read;
     private readonly string _insertMissing;
     private readonly string _lock;
+    private readonly string _update;
+    private readonly string _insert;
 
     /// <param name="table">The table, <c>schema.name</c>.</param>
     /// <param name="first">The first array column, such as <c>transaction_ids</c>.</param>
     /// <param name="second">The second, one element per element of the first.</param>
     public UserStateTable(string table, string first, string second)
     {
-        string[] columns = [first, second];
+        // No lock: the write checks the version instead, so a batch waits for no other and locks nothing it only reads.
+        _read = $"SELECT user_id, version, {first}, {second} FROM {table} WHERE user_id = ANY($1)";
 
-        // Insert-first gives every user a row to lock; both statements go in key order, so concurrent batches that share
-        // users (one user's transactions spread over partitions) queue per user instead of deadlocking.
+        // After a conflict the batch locks instead, so that a user two writers keep racing for cannot starve either:
+        // insert-first gives every user a row to lock, and both statements go in key order, so that concurrent batches
+        // sharing users queue per user instead of deadlocking.
         _insertMissing = $"""
             INSERT INTO {table} (user_id)
             SELECT u FROM unnest($1::bigint[]) AS u ORDER BY u
             ON CONFLICT (user_id) DO NOTHING
             """;
+        _lock = $"{_read} ORDER BY user_id FOR UPDATE";
 
-        // The redundant "= ANY" lets Postgres find the batch's rows through the primary key whatever join it picks: with
-        // the join alone it often hashed the batch and scanned the whole table, a cost that grows with the users, not
-        // the batch.
-        // A user whose cached version is still the stored one comes back without its columns: in a steady stream
-        // nearly every user is cached, and shipping and decoding the arrays was most of the lock's cost.
-        var selected = string.Join(", ", columns.Select(c => $"CASE WHEN s.version = c.version THEN NULL ELSE {c} END"));
-        _lock = $"""
-            SELECT s.user_id, s.version, {selected}
-            FROM {table} AS s JOIN unnest($1::bigint[], $2::bigint[]) AS c(user_id, version) ON s.user_id = c.user_id
-            WHERE s.user_id = ANY($1)
-            ORDER BY s.user_id FOR UPDATE OF s
-            """;
-
-        // Each user's change, not the state: most users gain an item and lose the oldest (see StateDelta). The rows are
-        // locked, so the write needs no condition; "= ANY($1)" keeps it on the primary key as above.
-        Update = $"""
+        // Each user's change, not the state: most users gain an item and lose the oldest (see StateDelta). A row whose
+        // version moved since it was read (another process or instance wrote the user) is not updated, and the
+        // caller, counting the rows, starts the batch again. "= ANY($1)" keeps the lookups on the primary key:
+        // with the join alone Postgres often hashed the batch and scanned the whole table.
+        _update = $"""
             UPDATE {table} AS p
             SET {first} = p.{first}[x.dropped + 1:] || ($5::bigint[])[x.first:x.last],
                 {second} = p.{second}[x.dropped + 1:] || ($6::bigint[])[x.first:x.last],
                 version = p.version + 1,
                 updated_at = now()
+            FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[], $7::bigint[]) AS x(user_id, dropped, first, last, version)
+            WHERE p.user_id = x.user_id AND p.user_id = ANY($1) AND p.version = x.version
+            """;
+
+        // A new user's items are all new (dropped 0). A row someone else inserted meanwhile is left alone, and counted
+        // as above.
+        _insert = $"""
+            INSERT INTO {table} (user_id, version, {first}, {second})
+            SELECT x.user_id, 0, ($5::bigint[])[x.first:x.last], ($6::bigint[])[x.first:x.last]
             FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[]) AS x(user_id, dropped, first, last)
-            WHERE p.user_id = x.user_id AND p.user_id = ANY($1)
+            ORDER BY x.user_id
+            ON CONFLICT (user_id) DO NOTHING
             """;
     }
 
-    /// <summary>The write of <see cref="StateDelta"/>'s parameters.</summary>
-    public string Update { get; }
-
     /// <summary>
-    /// Adds the statements that lock <paramref name="users"/> (ascending) and select their rows: the version, and the
-    /// columns where <paramref name="cachedVersions"/> (−1 for none) differs.
+    /// Adds the statements that select the rows of <paramref name="users"/> (ascending): user, version, then the two
+    /// columns; with <paramref name="lockRows"/>, a row is first inserted for each user without one, and all are locked
+    /// until the transaction ends.
     /// </summary>
-    /// <param name="missing">The users that may have no row yet (those not cached), ascending.</param>
-    public void AddLock(NpgsqlBatch batch, long[] users, long[] cachedVersions, long[] missing)
+    public void AddRead(NpgsqlBatch batch, long[] users, bool lockRows)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (missing.Length > 0)
+        if (lockRows)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(_insertMissing) { Parameters = { new NpgsqlParameter { Value = missing } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(_insertMissing) { Parameters = { new NpgsqlParameter { Value = users } } });
         }
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(_lock)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(lockRows ? _lock : _read) { Parameters = { new NpgsqlParameter { Value = users } } });
+    }
+
+    /// <summary>
+    /// The statements that write the changed users: an update of those read at <paramref name="versions"/> and an
+    /// insert of those with <see cref="NoRow"/>. Together they change exactly <c>states.Count</c> rows unless another
+    /// writer came first.
+    /// </summary>
+    /// <param name="states">The changed users' states, in key order.</param>
+    /// <param name="versions">Each state's version as read (or cached), <see cref="NoRow"/> for a new user.</param>
+    /// <param name="items">A state's tracked items.</param>
+    /// <param name="first">An item's first field.</param>
+    /// <param name="second">An item's second field.</param>
+    public IEnumerable<NpgsqlBatchCommand> Write<TState, TItem>(
+        IReadOnlyList<TState> states,
+        IReadOnlyList<long> versions,
+        Func<TState, TrackedList<TItem>> items,
+        Func<TItem, long> first,
+        Func<TItem, long> second)
+        where TState : IUserState
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(versions);
+        var existing = Enumerable.Range(0, states.Count).Where(i => versions[i] != NoRow).ToArray();
+        var fresh = Enumerable.Range(0, states.Count).Where(i => versions[i] == NoRow).ToArray();
+        if (existing.Length > 0)
         {
-            Parameters = { new NpgsqlParameter { Value = users }, new NpgsqlParameter { Value = cachedVersions } },
-        });
+            var update = StateDelta.Command(_update, [.. existing.Select(i => states[i])], items, first, second)!;
+            update.Parameters.Add(new NpgsqlParameter { Value = existing.Select(i => versions[i]).ToArray() });
+            yield return update;
+        }
+
+        if (fresh.Length > 0)
+        {
+            yield return StateDelta.Command(_insert, [.. fresh.Select(i => states[i])], items, first, second)!;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using ServerlessCdc.Agents;
 using ServerlessCdc.Functions;
@@ -172,6 +173,27 @@ public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFi
         await using var alone = await CreateDatabaseAsync();
         await CreateStore(alone.DataSource).ApplyAsync(records, CancellationToken.None);
         Assert.Equal(await alone.DumpAsync(), await db.DumpAsync());
+    }
+
+    [Fact]
+    public async Task Two_processes_writing_one_user_at_once_lose_none_of_its_transactions()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var stores = new[] { CreateStore(db.DataSource), CreateStore(db.DataSource) };
+
+        // Each process owns a partition, so neither skips the other's records as replays; both keep writing user 7,
+        // each from its own cache, so most writes find the row changed since they last saw it.
+        await Task.WhenAll(stores.Select((store, partition) => Task.Run(async () =>
+        {
+            for (var offset = 0; offset < 20; offset++)
+            {
+                var id = 1 + (partition * 20) + offset;
+                await store.ApplyAsync([Events.Create(partition, offset, id, 7, 10m, TransactionEvents.Start.AddMilliseconds(id))], CancellationToken.None);
+            }
+        })));
+
+        var ids = await db.Lines($"SELECT unnest(transaction_ids) FROM {StateTable} WHERE user_id = 7 ORDER BY 1");
+        Assert.Equal(Enumerable.Range(1, 40).Select(id => id.ToString(CultureInfo.InvariantCulture)), ids);
     }
 
     [Fact]
