@@ -103,6 +103,65 @@ public sealed class RetryTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task A_slot_another_run_still_streams_from_is_waited_for_then_used()
+    {
+        await using var capture = await CaptureHarness.CreateAsync(
+            fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)", raw => raw["slot.retry.delay.ms"] = "100");
+        var first = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        var second = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        try
+        {
+            await first.StartAsync(paused: false);
+            await UntilAsync(() => first.Task?.Streaming == true, () => $"first not streaming: {first.State} {first.Trace}");
+
+            // The same slot, as a restart that overlaps the end of the previous run: it waits instead of failing.
+            await second.StartAsync(paused: false);
+            await Task.Delay(300);
+            Assert.Equal(ConnectorState.Running, second.State);
+            Assert.False(second.Task?.Streaming == true);
+
+            await first.StopAsync();
+            await UntilAsync(() => second.Task?.Streaming == true, () => $"second not streaming: {second.State} {second.Trace}");
+            await capture.ExecuteAsync("INSERT INTO activity VALUES (1, 'after the hand-over')");
+            await capture.Sink.WaitForAsync(Topic, 1);
+            Assert.Equal(0, second.Retries);
+        }
+        finally
+        {
+            await second.StopAsync();
+            await first.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_slot_in_use_past_slot_max_retries_fails_the_task_naming_its_holder()
+    {
+        await using var capture = await CaptureHarness.CreateAsync(fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)", raw =>
+        {
+            raw["slot.max.retries"] = "2";
+            raw["slot.retry.delay.ms"] = "100";
+        });
+        var first = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        var second = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        try
+        {
+            await first.StartAsync(paused: false);
+            await UntilAsync(() => first.Task?.Streaming == true, () => $"first not streaming: {first.State} {first.Trace}");
+
+            await second.StartAsync(paused: false);
+            await UntilAsync(() => second.State == ConnectorState.Failed, () => $"second not failed: {second.State} {second.Trace}");
+            Assert.Contains($"Replication slot '{capture.Config.SlotName}' is in use by the server process", second.Trace, StringComparison.Ordinal);
+            Assert.Contains("slot.max.retries", second.Trace, StringComparison.Ordinal);
+            Assert.True(first.Task?.Streaming);
+        }
+        finally
+        {
+            await second.StopAsync();
+            await first.StopAsync();
+        }
+    }
+
+    [Fact]
     public void Retriable_means_a_lost_connection_not_a_bad_setup()
     {
         Assert.True(RetriableErrors.IsRetriable(new InvalidOperationException("wrapped", new IOException("reset"))));

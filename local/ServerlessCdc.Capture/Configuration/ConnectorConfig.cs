@@ -79,6 +79,12 @@ public sealed record ConnectorConfig
     /// <summary><c>retriable.restart.connector.wait.ms</c>: the pause before such a restart.</summary>
     public int RetriableRestartWaitMs { get; init; } = 10_000;
 
+    /// <summary><c>slot.max.retries</c>: how often a start finds the slot in use by another stream before it fails.</summary>
+    public int SlotMaxRetries { get; init; } = 6;
+
+    /// <summary><c>slot.retry.delay.ms</c>: the pause between those attempts.</summary>
+    public int SlotRetryDelayMs { get; init; } = 10_000;
+
     /// <summary>JsonConverter's <c>key.converter.schemas.enable</c>, as a connector-level converter override.</summary>
     public bool KeySchemasEnabled { get; init; } = true;
 
@@ -191,6 +197,8 @@ public sealed record ConnectorConfig
             StatusUpdateIntervalMs = Int("status.update.interval.ms", 10_000),
             ErrorsMaxRetries = Get("errors.max.retries") is { } retries ? int.Parse(retries, CultureInfo.InvariantCulture) : -1,
             RetriableRestartWaitMs = Int("retriable.restart.connector.wait.ms", 10_000),
+            SlotMaxRetries = Int("slot.max.retries", 6),
+            SlotRetryDelayMs = Int("slot.retry.delay.ms", 10_000),
             KeySchemasEnabled = Bool("key.converter.schemas.enable", true),
             ValueSchemasEnabled = Bool("value.converter.schemas.enable", true),
         };

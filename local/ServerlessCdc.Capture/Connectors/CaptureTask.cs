@@ -39,6 +39,10 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
         };
         await replication.Open(cancellation);
         var slot = await SlotSetup.EnsureSlotAsync(dataSource, replication, config, cancellation);
+        if (!slot.Created)
+        {
+            await SlotSetup.WaitUntilFreeAsync(dataSource, config, cancellation);
+        }
 
         var catalog = new RelationCatalog(dataSource, config);
         var queue = Channel.CreateBounded<CaptureItem>(new BoundedChannelOptions(config.MaxQueueSize) { SingleReader = true, SingleWriter = true });

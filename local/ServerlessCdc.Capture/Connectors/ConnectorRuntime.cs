@@ -194,8 +194,8 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
         }
         catch (TimeoutException)
         {
-            // A stop must not hang the REST call; the old run still holds the slot until it ends, so a new run
-            // started meanwhile fails with "slot is active" and shows FAILED rather than hiding the problem.
+            // A stop must not hang the REST call; the old run still holds the slot until it ends, and a new run
+            // started meanwhile waits for it (slot.max.retries), then shows FAILED rather than hiding the problem.
         }
 
         _stop.Dispose();

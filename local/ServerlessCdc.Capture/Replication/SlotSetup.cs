@@ -77,6 +77,33 @@ public static class SlotSetup
         return new SlotState(true, slot.SnapshotName, (ulong)slot.ConsistentPoint);
     }
 
+    /// <summary>
+    /// Waits while another stream holds the slot (a previous run of this connector still ending, say), as Debezium
+    /// retries with <c>slot.max.retries</c> and <c>slot.retry.delay.ms</c>; then fails naming the holder.
+    /// </summary>
+    public static async Task WaitUntilFreeAsync(NpgsqlDataSource dataSource, ConnectorConfig config, CancellationToken cancellation)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var check = dataSource.CreateCommand("SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1 AND active");
+            check.Parameters.Add(new NpgsqlParameter { Value = config.SlotName });
+            if (await check.ExecuteScalarAsync(cancellation) is not int holder)
+            {
+                return;
+            }
+
+            if (attempt >= config.SlotMaxRetries)
+            {
+                throw new InvalidOperationException(
+                    $"Replication slot '{config.SlotName}' is in use by the server process {holder} (another connector or client streams "
+                    + $"from it); it was still in use after {config.SlotMaxRetries} retries {config.SlotRetryDelayMs} ms apart "
+                    + "(slot.max.retries, slot.retry.delay.ms). Stop that stream or give this connector its own slot.name.");
+            }
+
+            await Task.Delay(config.SlotRetryDelayMs, cancellation);
+        }
+    }
+
     /// <summary>Every ordinary or partitioned table the connector's include/exclude lists select, with its OID.</summary>
     public static async Task<List<(uint Oid, string Schema, string Table)>> CapturedTablesAsync(
         NpgsqlDataSource dataSource, ConnectorConfig config, CancellationToken cancellation, NpgsqlConnection? connection = null)
