@@ -182,13 +182,19 @@ public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFi
         var stores = new[] { CreateStore(db.DataSource), CreateStore(db.DataSource) };
 
         // Each process owns a partition, so neither skips the other's records as replays; both keep writing user 7,
-        // each from its own cache, so most writes find the row changed since they last saw it.
+        // each from its own cache, so most writes find the row changed since they last saw it. (The events are written
+        // first: the event writer is not thread-safe.)
+        var records = Enumerable.Range(0, 2)
+            .Select(partition => Enumerable.Range(0, 20)
+                .Select(offset => 1 + (partition * 20) + offset)
+                .Select((id, offset) => Events.Create(partition, offset, id, 7, 10m, TransactionEvents.Start.AddMilliseconds(id)))
+                .ToArray())
+            .ToArray();
         await Task.WhenAll(stores.Select((store, partition) => Task.Run(async () =>
         {
-            for (var offset = 0; offset < 20; offset++)
+            foreach (var record in records[partition])
             {
-                var id = 1 + (partition * 20) + offset;
-                await store.ApplyAsync([Events.Create(partition, offset, id, 7, 10m, TransactionEvents.Start.AddMilliseconds(id))], CancellationToken.None);
+                await store.ApplyAsync([record], CancellationToken.None);
             }
         })));
 
