@@ -107,12 +107,9 @@ public sealed class RetryTests(PostgresFixture fixture)
     {
         await using var capture = await CaptureHarness.CreateAsync(
             fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)", raw => raw["slot.retry.delay.ms"] = "100");
-        var first = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
-        var second = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        var (first, second) = await SlotHeldByFirstAsync(capture);
         try
         {
-            await first.StartAsync(paused: false);
-            await UntilAsync(() => first.Task?.Streaming == true, () => $"first not streaming: {first.State} {first.Trace}");
 
             // The same slot, as a restart that overlaps the end of the previous run: it waits instead of failing.
             await second.StartAsync(paused: false);
@@ -141,12 +138,9 @@ public sealed class RetryTests(PostgresFixture fixture)
             raw["slot.max.retries"] = "2";
             raw["slot.retry.delay.ms"] = "100";
         });
-        var first = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
-        var second = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        var (first, second) = await SlotHeldByFirstAsync(capture);
         try
         {
-            await first.StartAsync(paused: false);
-            await UntilAsync(() => first.Task?.Streaming == true, () => $"first not streaming: {first.State} {first.Trace}");
 
             await second.StartAsync(paused: false);
             await UntilAsync(() => second.State == ConnectorState.Failed, () => $"second not failed: {second.State} {second.Trace}");
@@ -168,6 +162,24 @@ public sealed class RetryTests(PostgresFixture fixture)
         Assert.True(RetriableErrors.IsRetriable(new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01")));
         Assert.False(RetriableErrors.IsRetriable(new Npgsql.PostgresException("replication slot is active", "ERROR", "ERROR", "55006")));
         Assert.False(RetriableErrors.IsRetriable(new InvalidOperationException("Cannot create topic")));
+    }
+
+    // Two runtimes of one connector: the first streaming from the slot, the second not started yet.
+    private static async Task<(ConnectorRuntime First, ConnectorRuntime Second)> SlotHeldByFirstAsync(CaptureHarness capture)
+    {
+        var first = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        var second = new ConnectorRuntime(capture.Config, new CaptureOptions { SinkFactory = _ => capture.Sink }, capture.Offsets);
+        try
+        {
+            await first.StartAsync(paused: false);
+            await UntilAsync(() => first.Task?.Streaming == true, () => $"first not streaming: {first.State} {first.Trace}");
+            return (first, second);
+        }
+        catch
+        {
+            await first.StopAsync();
+            throw;
+        }
     }
 
     private static async Task TerminateWalSenderAsync(CaptureHarness capture)

@@ -68,7 +68,10 @@ internal sealed partial class KafkaTriggerListener(
         _stopping.Dispose();
     }
 
-    public Task<KafkaTriggerStatus> MeasureAsync(CancellationToken cancellationToken) => Task.Run(Measure, cancellationToken);
+    // Its own thread, not the pool's: the client calls block for several broker round trips, and a broker in this
+    // process (tests, the embedded stack) answers on the pool, which then starved for up to a second.
+    public Task<KafkaTriggerStatus> MeasureAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(Measure, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     // The lag of every partition of the topic for the group, as the scale controller sees it, whichever
     // process holds the partition; Instance is -1 for partitions held elsewhere (or by no one).
