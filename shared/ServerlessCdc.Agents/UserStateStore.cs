@@ -14,7 +14,8 @@ namespace ServerlessCdc.Agents;
 /// their row versions, and only the users it does not hold are read; the write then changes a row only where its
 /// version is still the one the batch decided on. When another process or instance wrote one of the batch's users
 /// first, fewer rows change than the batch changed, and the batch rolls back and runs again with its users read
-/// afresh and locked this time, so that it cannot lose the race twice: a wrong decision is never kept. The write sends only what changed (see <see cref="TrackedList{T}"/>).
+/// afresh and locked this time, so that it cannot lose the race twice: a wrong decision is never kept. The write sends
+/// only what changed (see <see cref="TrackedList{T}"/>).
 /// </remarks>
 /// <typeparam name="TState">What the agent remembers of one user.</typeparam>
 /// <typeparam name="TAlert">The agent's alert.</typeparam>
@@ -218,7 +219,7 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
         return (offsets, states);
     }
 
-    /// <summary>The fresh records of one batch applied in order to the locked states, and what that did.</summary>
+    /// <summary>The fresh records of one batch applied in order to its users' states, and what that did.</summary>
     private sealed class AppliedBatch(UserStateStore<TState, TAlert, TPassed> store, Dictionary<long, (TState State, long Version)> states)
     {
         private readonly List<TPassed> _passed = [];
