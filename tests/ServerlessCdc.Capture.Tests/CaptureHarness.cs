@@ -1,6 +1,7 @@
 using Npgsql;
 using ServerlessCdc.Capture.Configuration;
 using ServerlessCdc.Capture.Connectors;
+using ServerlessCdc.Capture.Kafka;
 
 namespace ServerlessCdc.Capture.Tests;
 
@@ -55,11 +56,11 @@ public sealed class CaptureHarness : IAsyncDisposable
         return new CaptureHarness(connectionString, ConnectorConfig.Parse("test", raw));
     }
 
-    /// <summary>Starts a run and waits until it streams (any snapshot done).</summary>
-    public async Task StartAsync()
+    /// <summary>Starts a run into <paramref name="sink"/> (<see cref="Sink"/> by default) and waits until it streams (any snapshot done).</summary>
+    public async Task StartAsync(IRecordSink? sink = null)
     {
         _stop = new CancellationTokenSource();
-        Task = new CaptureTask(Config, ConnectionString, Sink, Offsets);
+        Task = new CaptureTask(Config, ConnectionString, sink ?? Sink, Offsets);
         var task = Task;
         _run = System.Threading.Tasks.Task.Run(() => task.RunAsync(_stop.Token));
         var deadline = DateTime.UtcNow.AddSeconds(15);

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using ServerlessCdc.Capture.Connectors;
 using ServerlessCdc.Capture.Kafka;
 using ServerlessCdc.Capture.Tests.Support;
 using ServerlessCdc.Testing;
@@ -16,22 +15,14 @@ public sealed class KafkaEndToEndTests(PostgresFixture fixture)
         using var kafka = new MockKafka();
         await using var capture = await CaptureHarness.CreateAsync(fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)");
         await using var sink = new KafkaRecordSink(new KafkaSinkOptions { BootstrapServers = kafka.BootstrapServers, Compression = "lz4", CreateTopics = false });
-        var task = new CaptureTask(capture.Config, capture.ConnectionString, sink, new OffsetStore(null));
-        using var stop = new CancellationTokenSource();
-        var run = Task.Run(() => task.RunAsync(stop.Token));
-        while (!task.Streaming)
-        {
-            Assert.False(run.IsCompleted, run.Exception?.ToString());
-            await Task.Delay(20);
-        }
+        await capture.StartAsync(sink);
 
         await capture.ExecuteAsync("INSERT INTO activity(id, name) VALUES (1, 'Alice')");
         await capture.ExecuteAsync("DELETE FROM activity WHERE id = 1");
         var records = kafka.Consume("dbserver1.public.activity", 3, TimeSpan.FromSeconds(15));
-        await stop.CancelAsync();
-        await Task.WhenAny(run, Task.Delay(5000));
+        await capture.StopAsync();
 
-        Assert.True(records.Count == 3, $"{records.Count} records; events acknowledged {task.EventCount}; run: {(run.IsCompleted ? run.Exception?.ToString() : "running")}");
+        Assert.True(records.Count == 3, $"{records.Count} records; events acknowledged {capture.Task!.EventCount}");
         var created = JsonDocument.Parse(records[0].Message.Value!).RootElement.GetProperty("payload");
         Assert.Equal("c", created.GetProperty("op").GetString());
         Assert.Equal("Alice", created.GetProperty("after").GetProperty("name").GetString());
@@ -46,23 +37,15 @@ public sealed class KafkaEndToEndTests(PostgresFixture fixture)
         await using var kafka = await EmbeddedKafka.StartAsync();
         await using var capture = await CaptureHarness.CreateAsync(fixture, "CREATE TABLE activity (id int PRIMARY KEY, name text)");
         await using var sink = new KafkaRecordSink(new KafkaSinkOptions { BootstrapServers = kafka.BootstrapServers });
-        var task = new CaptureTask(capture.Config, capture.ConnectionString, sink, new OffsetStore(null));
-        using var stop = new CancellationTokenSource();
-        var run = Task.Run(() => task.RunAsync(stop.Token));
-        while (!task.Streaming)
-        {
-            Assert.False(run.IsCompleted, run.Exception?.ToString());
-            await Task.Delay(20);
-        }
+        await capture.StartAsync(sink);
 
         await capture.ExecuteAsync("INSERT INTO activity VALUES (1, 'a'); UPDATE activity SET id = 2 WHERE id = 1");
         await using var watcher = new TopicWatcher(kafka.BootstrapServers, "dbserver1.public.activity");
         var arrived = await watcher.WaitUntilAsync(r => r.Count >= 4);
-        await stop.CancelAsync();
-        await Task.WhenAny(run, Task.Delay(5000));
+        await capture.StopAsync();
 
         var records = watcher.Records;
-        Assert.True(arrived, $"{records.Count} records; run: {(run.IsCompleted ? run.Exception?.ToString() : "running")}");
+        Assert.True(arrived, $"{records.Count} records; events acknowledged {capture.Task!.EventCount}");
         Assert.Null(records[0].Message.Headers?.FirstOrDefault());
         var delete = records[1].Message;
         Assert.True(delete.Headers.TryGetLastBytes("__debezium.newkey", out var newKey));
