@@ -2,6 +2,7 @@ using System.Globalization;
 using Agents.Bench;
 using ServerlessCdc.Postgres;
 using ServerlessCdc.Postgres.Embedded;
+using ServerlessCdc.Testing;
 
 // The fraud agents' throughput, two ways: each store applying batches directly (the Postgres cost alone), then each
 // app through the real Functions host and Kafka trigger at 1, 2 and 4 instances. Not BenchmarkDotNet: whole batches
@@ -53,7 +54,7 @@ else
     var options = new PostgresOptions
     {
         Host = "127.0.0.1",
-        Port = FreePort(),
+        Port = PostgresFixture.FreePort(),
         Password = "bench",
         DataDirectory = Path.Combine(Path.GetTempPath(), $"agents-bench-{Guid.NewGuid():N}"),
     };
@@ -114,11 +115,4 @@ finally
         await cluster.DisposeAsync();
         Directory.Delete(cluster.ClusterDirectory, recursive: true);
     }
-}
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Npgsql;
+using ServerlessCdc.Testing;
 using ServerlessCdc.Functions;
 
 namespace Agents.Bench;
@@ -20,42 +21,34 @@ internal sealed class TriggerBench(
     /// <summary>Runs every agent at every instance count; returns the alert counts of the runs per agent.</summary>
     public async Task<Dictionary<string, List<int>>> RunAsync()
     {
-        var folder = Directory.CreateTempSubdirectory("agents-bench-broker-");
-        try
+        await using var broker = await BrokerProcess.StartAsync();
+        _broker = broker;
+        await FillAsync(broker.BootstrapServers);
+        report.Line();
+        report.Line("| agent | instances | events/s | events/s per instance | events/s after the first 10% | batch p50 ms | batch p99 ms | batches (mean size) | time in function | records delivered | alerts | app CPU | Postgres CPU | broker CPU |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var alerts = new Dictionary<string, List<int>>();
+        var summaries = new List<string>();
+        foreach (var agent in AgentApp.Selected)
         {
-            await using var broker = await BrokerProcess.StartAsync(folder.FullName, partitions);
-            _broker = broker;
-            await FillAsync(broker.BootstrapServers);
-            report.Line();
-            report.Line("| agent | instances | events/s | events/s per instance | events/s after the first 10% | batch p50 ms | batch p99 ms | batches (mean size) | time in function | records delivered | alerts | app CPU | Postgres CPU | broker CPU |");
-            report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            var alerts = new Dictionary<string, List<int>>();
-            var summaries = new List<string>();
-            foreach (var agent in AgentApp.Selected)
+            alerts[agent.Name] = [];
+            foreach (var instances in instanceCounts)
             {
-                alerts[agent.Name] = [];
-                foreach (var instances in instanceCounts)
-                {
-                    var (alertCount, summary) = await RunAsync(agent, instances, broker.BootstrapServers);
-                    alerts[agent.Name].Add(alertCount);
-                    summaries.Add($"{agent.Name} × {instances}: {summary ?? "(no summary line)"}");
-                }
+                var (alertCount, summary) = await RunAsync(agent, instances, broker.BootstrapServers);
+                alerts[agent.Name].Add(alertCount);
+                summaries.Add($"{agent.Name} × {instances}: {summary ?? "(no summary line)"}");
             }
-
-            report.Line();
-            report.Line("Each run's last summary line with a measured consumer lag (the app's own line, every 2 s here; its events/s covers that interval only):");
-            report.Line();
-            foreach (var summary in summaries)
-            {
-                report.Line($"    {summary}");
-            }
-
-            return alerts;
         }
-        finally
+
+        report.Line();
+        report.Line("Each run's last summary line with a measured consumer lag (the app's own line, every 2 s here; its events/s covers that interval only):");
+        report.Line();
+        foreach (var summary in summaries)
         {
-            folder.Delete(recursive: true);
+            report.Line($"    {summary}");
         }
+
+        return alerts;
     }
 
     private async Task FillAsync(string brokers)
@@ -190,7 +183,7 @@ internal sealed class TriggerBench(
     }
 
     private Sample Measure(Stopwatch clock, int pid) =>
-        new(clock.Elapsed, CpuMeter.Process(pid), CpuMeter.Cluster(clusterData), CpuMeter.Process(_broker!.Id));
+        new(clock.Elapsed, CpuMeter.Process(pid), CpuMeter.Cluster(clusterData), _broker!.CpuSeconds());
 
     private static string Share(double cpuSeconds, double seconds) => string.Create(CultureInfo.InvariantCulture, $"{cpuSeconds / seconds * 100:N0}%");
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using ServerlessCdc.Broker.Bench;
+using ServerlessCdc.Testing;
 
 // Throughput and latency figures of the embedded broker on this machine; see bench/results/broker.md.
 // usage: dotnet run -c Release --project bench/ServerlessCdc.Broker.Bench [-- --mb 200]

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ServerlessCdc.Broker.Bench;
+namespace ServerlessCdc.Testing;
 
 /// <summary>
 /// The broker in its own process, as `dotnet run` starts it, so its RSS and CPU are its own and not the
-/// benchmark clients'.
+/// benchmark clients' (nor does it share their heap). Needs <c>ServerlessCdc.Broker.dll</c> next to the running
+/// assembly, as a project reference to the broker puts it.
 /// </summary>
 public sealed class BrokerProcess : IAsyncDisposable
 {
@@ -27,7 +28,7 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public static async Task<BrokerProcess> StartAsync()
     {
-        var port = FreePort();
+        var port = PostgresFixture.FreePort();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "scdc-broker-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var info = new ProcessStartInfo("dotnet")
         {
@@ -63,13 +64,6 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
 
         return new BrokerProcess(process, port, dataDirectory);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Resident and peak resident set size in MB, from /proc.</summary>
