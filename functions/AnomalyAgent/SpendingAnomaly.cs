@@ -8,7 +8,7 @@ public sealed partial class SpendingAnomaly(SpendingProfiles profiles, AgentSumm
 {
     [Function("AnomalyAgent")]
     public async Task RunAsync(
-        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] KafkaRecord[] batch,
+        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] TransactionChange[] batch,
         CancellationToken cancellation)
     {
         var outcome = await profiles.ApplyAsync(batch, cancellation);

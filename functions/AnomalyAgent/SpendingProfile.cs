@@ -55,7 +55,7 @@ public sealed class SpendingProfile : IUserState
     /// <summary>The remembered transactions and how they changed since stored.</summary>
     public TrackedList<Spending> Spendings => _spendings;
 
-    public bool Contains(long transactionId) => _spendings.FindIndex(s => s.TransactionId == transactionId) >= 0;
+    public bool Contains(long transactionId) => IndexOf(transactionId) >= 0;
 
     public void AcceptChanges() => _spendings.AcceptChanges();
 
@@ -75,7 +75,7 @@ public sealed class SpendingProfile : IUserState
     /// <summary>An updated amount replaces the remembered one; false when the transaction is not in the profile.</summary>
     public bool Correct(long transactionId, decimal amount)
     {
-        var index = _spendings.FindIndex(s => s.TransactionId == transactionId);
+        var index = IndexOf(transactionId);
         if (index < 0)
         {
             return false;
@@ -83,6 +83,20 @@ public sealed class SpendingProfile : IUserState
 
         _spendings[index] = new Spending(transactionId, amount);
         return true;
+    }
+
+    // Asked for every transaction: a plain loop, not a predicate closure per call.
+    private int IndexOf(long transactionId)
+    {
+        for (var i = 0; i < _spendings.Count; i++)
+        {
+            if (_spendings[i].TransactionId == transactionId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private SpendingVerdict Judge(decimal amount)

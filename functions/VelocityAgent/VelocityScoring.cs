@@ -8,7 +8,7 @@ public sealed partial class VelocityScoring(VelocityWindows windows, AgentSummar
 {
     [Function("VelocityAgent")]
     public async Task RunAsync(
-        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] KafkaRecord[] batch,
+        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] TransactionChange[] batch,
         CancellationToken cancellation)
     {
         var outcome = await windows.ApplyAsync(batch, cancellation);

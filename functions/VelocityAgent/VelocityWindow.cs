@@ -135,5 +135,17 @@ public sealed class VelocityWindow : IUserState
         _entries.RemoveFront(drop);
     }
 
-    private int IndexOf(long transactionId) => _entries.FindIndex(e => e.TransactionId == transactionId);
+    // Asked for every transaction: a plain loop, not a predicate closure per call.
+    private int IndexOf(long transactionId)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (_entries[i].TransactionId == transactionId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }

@@ -32,7 +32,7 @@ public sealed partial class AgentSummary(
     private long _deadLetters;
     private DateTimeOffset? _newest;
 
-    public void Add<TAlert, TPassed>(IReadOnlyList<KafkaRecord> batch, BatchOutcome<TAlert, TPassed> outcome)
+    public void Add<TAlert, TPassed>(IReadOnlyList<TransactionChange> batch, BatchOutcome<TAlert, TPassed> outcome)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -41,7 +41,7 @@ public sealed partial class AgentSummary(
             return;
         }
 
-        var newest = batch.Max(r => r.Timestamp);
+        var newest = batch.Max(change => change.Record.Timestamp);
         lock (_gate)
         {
             _events += batch.Count;

@@ -28,6 +28,11 @@ public enum CreatedAtField
 }
 
 /// <summary>One record of the transactions topic, read into the fields the agents' rules use.</summary>
+/// <remarks>
+/// A function takes a batch of them (<c>[KafkaTrigger(…, IsBatched = true)] TransactionChange[]</c>): the host reads each
+/// batch with <see cref="TransactionChangeConverter"/> while the previous batch runs.
+/// </remarks>
+[InputConverter(typeof(TransactionChangeConverter))]
 public readonly record struct TransactionChange(
     KafkaRecord Record,
     ChangeKind Kind,
@@ -39,6 +44,18 @@ public readonly record struct TransactionChange(
 {
     // numeric(10,2): Debezium's schema carries the scale; without a schema (schemas.enable=false) we assume it, as the seed does.
     private const int AmountScale = 2;
+
+    /// <summary>Why the row has no <see cref="CreatedAt"/> (absent or null); null when it has one or the record is no row.</summary>
+    public string? CreatedAtProblem { get; init; }
+
+    /// <summary>
+    /// This change, or, when <paramref name="createdAt"/> is required and a transaction's row has none, a malformed one
+    /// saying so.
+    /// </summary>
+    public TransactionChange Require(CreatedAtField createdAt) =>
+        createdAt == CreatedAtField.Required && Kind is ChangeKind.Transaction or ChangeKind.Correction && CreatedAtProblem is { } problem
+            ? Malformed(Record, problem)
+            : this;
 
     /// <summary>Reads the records (CPU only, before any lock is taken).</summary>
     public static TransactionChange[] Read(IReadOnlyList<KafkaRecord> batch, CreatedAtField createdAt)
@@ -83,16 +100,20 @@ public readonly record struct TransactionChange(
             var id = Ordinal(row, "id");
             var user = Ordinal(row, "user_id");
             var amount = Ordinal(row, "amount");
+
             // Event time: a rule that judges by the row's created_at decides a replay as the first run did, so it needs one.
-            var at = createdAt == CreatedAtField.Required ? Ordinal(row, "created_at") : row.GetOrdinal("created_at");
-            return new(
+            var at = row.GetOrdinal("created_at");
+            var missing = at < 0 ? Absent("created_at") : row.IsNull(at) ? Null("created_at") : null;
+            var transaction = new TransactionChange(
                 record,
                 kind,
                 row.GetInt64(id),
                 row.GetInt64(user),
                 row.GetDecimal(amount, AmountScale),
-                at < 0 || row.IsNull(at) ? null : WallClock(row.GetTimestamp(at)),
-                null);
+                missing is null ? WallClock(row.GetTimestamp(at)) : null,
+                null)
+            { CreatedAtProblem = missing };
+            return transaction.Require(createdAt);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -110,8 +131,22 @@ public readonly record struct TransactionChange(
     private static int Ordinal(ChangeRow row, string field)
     {
         var ordinal = row.GetOrdinal(field);
-        return ordinal < 0 ? throw new FormatException($"the 'after' row has no field '{field}'")
-            : row.IsNull(ordinal) ? throw new FormatException($"the field '{field}' is null")
+        return ordinal < 0 ? throw new FormatException(Absent(field))
+            : row.IsNull(ordinal) ? throw new FormatException(Null(field))
             : ordinal;
+    }
+
+    private static string Absent(string field) => $"the 'after' row has no field '{field}'";
+
+    private static string Null(string field) => $"the field '{field}' is null";
+}
+
+/// <summary>Reads a <see cref="KafkaRecord"/> into a <see cref="TransactionChange"/>; never fails (an unreadable record is malformed).</summary>
+public sealed class TransactionChangeConverter : IInputConverter
+{
+    public ValueTask<ConversionResult> ConvertAsync(ConverterContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new(context.Source is KafkaRecord record ? ConversionResult.Success(TransactionChange.Read(record)) : ConversionResult.Unhandled());
     }
 }

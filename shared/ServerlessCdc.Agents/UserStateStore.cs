@@ -11,9 +11,12 @@ namespace ServerlessCdc.Agents;
 /// </summary>
 /// <remarks>
 /// Users' rows are not locked. The states this process committed stay in a <see cref="UserStateCache{TState}"/> with
-/// their row versions, and only the users it does not hold are read; the write then changes a row only where its
-/// version is still the one the batch decided on. When another process or instance wrote one of the batch's users
-/// first, fewer rows change than the batch changed, and the batch rolls back and runs again with its users read
+/// their row versions (filled with the whole table at the first batch when it fits, so that a user never seen has no
+/// row), and only the users it does not know are read; the write then changes a row only where its version is still
+/// the one the batch decided on, and inserts a new user only where no row appeared meanwhile. The offsets are known
+/// too (<see cref="KnownOffsets"/>): a batch whose users and partitions are all known reads nothing, and its write
+/// advances each offset only where it is still the one assumed. When another process or instance came first on either,
+/// fewer rows change than the batch changed, and the batch rolls back and runs again with its offsets and users read
 /// afresh and locked this time, so that it cannot lose the race twice: a wrong decision is never kept. The write sends
 /// only what changed (see <see cref="TrackedList{T}"/>).
 /// </remarks>
@@ -29,28 +32,50 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
     private const int Attempts = 5;
 
     private readonly UserStateCache<TState> _cache = new(cachedUsers);
+    private readonly KnownOffsets _offsets = new();
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private bool _loaded;
 
     /// <summary>How many users' states this process holds.</summary>
     public int CachedUsers => _cache.Count;
 
+    /// <summary>Reads the records, then applies them as <see cref="ApplyAsync(IReadOnlyList{TransactionChange}, CancellationToken)"/>.</summary>
+    public Task<BatchOutcome<TAlert, TPassed>> ApplyAsync(IReadOnlyList<KafkaRecord> batch, CancellationToken cancellation) =>
+        ApplyAsync(TransactionChange.Read(batch, createdAt), cancellation);
+
     /// <summary>
-    /// Applies a batch in its own transaction; run again here if another writer changed one of its users first, or if
-    /// Postgres breaks a deadlock by aborting it.
+    /// Applies a batch read by <see cref="TransactionChangeConverter"/> (the trigger's conversion) in its own transaction;
+    /// run again here if another writer changed one of its users first, or if Postgres breaks a deadlock by aborting it.
     /// </summary>
-    public async Task<BatchOutcome<TAlert, TPassed>> ApplyAsync(IReadOnlyList<KafkaRecord> batch, CancellationToken cancellation)
+    public async Task<BatchOutcome<TAlert, TPassed>> ApplyAsync(IReadOnlyList<TransactionChange> batch, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var changes = TransactionChange.Read(batch, createdAt);
+        var changes = new TransactionChange[batch.Count];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            changes[i] = batch[i].Require(createdAt);
+        }
+
+        await LoadAsync(cancellation);
         var users = Users(changes);
+        var partitions = Partitions(changes);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 // Checked out, so a failed attempt drops them: the next one reads those users from their rows.
-                var cached = _cache.CheckOut(users);
+                var cached = _cache.CheckOut(users, out var rowless);
+                foreach (var user in rowless)
+                {
+                    cached[user] = (Create(user), UserStateTable.NoRow);
+                }
+
+                // A first attempt that holds every user and knows every partition's offset reads nothing: one round
+                // trip writes, another commits. Any other locks and reads its partitions' offsets (and missing users) first.
+                var assumed = attempt == 1 && cached.Count == users.Length ? _offsets.Get(partitions) : null;
                 await using var connection = await dataSource.OpenConnectionAsync(cancellation);
                 await using var transaction = await connection.BeginTransactionAsync(cancellation);
-                var (outcome, states) = await ApplyAsync(connection, changes, users, cached, lockRows: attempt > 1, cancellation);
+                var (outcome, states, offsets) = await ApplyAsync(connection, changes, users, cached, lockRows: attempt > 1, assumed, cancellation);
                 await transaction.CommitAsync(cancellation);
                 foreach (var (state, _) in states.Values)
                 {
@@ -58,15 +83,61 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
                 }
 
                 _cache.Return(states.Values);
+                _offsets.Remember(offsets);
                 return outcome;
             }
             catch (StaleStateException) when (attempt < Attempts)
             {
             }
+            catch (StaleOffsetsException) when (attempt < Attempts)
+            {
+                _offsets.Forget(partitions);
+            }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected && attempt < Attempts)
             {
                 // Two batches updating shared users in different orders: nothing was kept, so this one simply runs again.
             }
+        }
+    }
+
+    /// <summary>
+    /// Fills the cache with the whole table before the first batch, when it fits: from then on a user the cache never saw
+    /// has no row, and a process that starts (or restarts) on a backlog reads no users at all.
+    /// </summary>
+    private async Task LoadAsync(CancellationToken cancellation)
+    {
+        if (Volatile.Read(ref _loaded))
+        {
+            return;
+        }
+
+        await _loading.WaitAsync(cancellation);
+        try
+        {
+            if (_loaded)
+            {
+                return;
+            }
+
+            var rows = new List<(TState, long)>();
+            await using (var connection = await dataSource.OpenConnectionAsync(cancellation))
+            await using (var batch = new NpgsqlBatch(connection))
+            {
+                table.AddReadAll(batch, cachedUsers + 1);
+                await using var reader = await batch.ExecuteReaderAsync(cancellation);
+                while (await reader.ReadAsync(cancellation))
+                {
+                    var user = reader.GetInt64(0);
+                    rows.Add((Load(user, reader), reader.GetInt64(1)));
+                }
+            }
+
+            _cache.Fill(rows, wholeTable: rows.Count <= cachedUsers);
+            Volatile.Write(ref _loaded, true);
+        }
+        finally
+        {
+            _loading.Release();
         }
     }
 
@@ -78,7 +149,7 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(changes);
-        return (await ApplyAsync(connection, changes, Users(changes), [], lockRows: false, cancellation)).Outcome;
+        return (await ApplyAsync(connection, changes, Users(changes), [], lockRows: false, assumed: null, cancellation)).Outcome;
     }
 
     /// <summary>A user without a row: nothing remembered yet.</summary>
@@ -105,6 +176,9 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
     private static long[] Users(IReadOnlyList<TransactionChange> changes) =>
         changes.Where(c => c.Kind is ChangeKind.Transaction or ChangeKind.Correction).Select(c => c.UserId).Distinct().Order().ToArray();
 
+    private static StreamPartition[] Partitions(IReadOnlyList<TransactionChange> changes) =>
+        changes.Select(c => new StreamPartition(c.Record.Topic, c.Record.Partition)).Distinct().Order().ToArray();
+
     private static void Add(NpgsqlBatch batch, NpgsqlBatchCommand? command)
     {
         if (command is not null)
@@ -113,15 +187,21 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
         }
     }
 
-    private async Task<(BatchOutcome<TAlert, TPassed> Outcome, Dictionary<long, (TState State, long Version)> States)> ApplyAsync(
+    /// <param name="assumed">
+    /// The partitions' offsets to trust instead of reading them, with every user in <paramref name="cached"/>; null to read.
+    /// </param>
+    private async Task<(BatchOutcome<TAlert, TPassed> Outcome, Dictionary<long, (TState State, long Version)> States, AppliedOffsets Offsets)> ApplyAsync(
         NpgsqlConnection connection,
         IReadOnlyList<TransactionChange> changes,
         long[] users,
         Dictionary<long, (TState State, long Version)> cached,
         bool lockRows,
+        IReadOnlyDictionary<StreamPartition, long>? assumed,
         CancellationToken cancellation)
     {
-        var (offsets, states) = await ReadAsync(connection, changes, users, cached, lockRows, cancellation);
+        var (offsets, states) = assumed is null
+            ? await ReadAsync(connection, changes, users, cached, lockRows, cancellation)
+            : (AppliedOffsets.Assume(assumed), new Dictionary<long, (TState State, long Version)>(cached));
 
         var fresh = new List<TransactionChange>(changes.Count);
         var replayed = 0;
@@ -145,6 +225,9 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
 
         var changed = applied.Changed.Order().ToArray();
         await using var write = new NpgsqlBatch(connection);
+        var advancedPartitions = 0;
+        var advance = assumed is null ? null : schema.Offsets.AdvanceCommand(offsets, out advancedPartitions);
+        Add(write, advance);
         var stateWrites = Save([.. changed.Select(user => states[user].State)], [.. changed.Select(user => states[user].Version)]).ToArray();
         foreach (var command in stateWrites)
         {
@@ -153,13 +236,22 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
 
         Add(write, SaveAlerts(applied.Alerts));
         Add(write, schema.DeadLetters.InsertCommand(applied.DeadLetters));
-        Add(write, schema.Offsets.SaveCommand(offsets));
+        if (assumed is null)
+        {
+            Add(write, schema.Offsets.SaveCommand(offsets));
+        }
+
         if (write.BatchCommands.Count > 0)
         {
             await write.ExecuteNonQueryAsync(cancellation);
         }
 
-        var written = stateWrites.Sum(command => command.RecordsAffected);
+        if (advance is not null && advance.RecordsAffected != advancedPartitions)
+        {
+            throw new StaleOffsetsException(advancedPartitions - advance.RecordsAffected);
+        }
+
+        var written = stateWrites.Where(command => command.StatementType is not StatementType.Select).Sum(command => command.RecordsAffected);
         if (written != changed.Length)
         {
             throw new StaleStateException(changed.Length - written);
@@ -170,7 +262,7 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
             states[user] = (states[user].State, states[user].Version + 1);
         }
 
-        return (applied.Outcome(replayed), states);
+        return (applied.Outcome(replayed), states, offsets);
     }
 
     /// <summary>
@@ -285,6 +377,10 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
 /// <summary>A batch's write changed fewer user rows than it changed users: another writer came first.</summary>
 public sealed class StaleStateException(int stale)
     : Exception($"{stale} user state(s) changed by another writer since this batch read them; the batch must run again.");
+
+/// <summary>A batch that assumed its partitions' offsets found fewer of them where it left them: another writer applied records first.</summary>
+public sealed class StaleOffsetsException(int stale)
+    : Exception($"{stale} partition offset(s) advanced by another writer since this process last saw them; the batch must run again.");
 
 /// <summary>Defaults of <see cref="UserStateStore{TState, TAlert, TPassed}"/>.</summary>
 public static class UserStateStore

@@ -12,7 +12,14 @@ public sealed class UserStateTable
     /// <summary>The version of a user who has no row yet; the insert writes version 0.</summary>
     public const long NoRow = -1;
 
+    // For the rest of the transaction: Postgres estimates an index lookup per row dearer than hashing the whole batch,
+    // but here the lookups cost 25–30% less (about 10.7 against 14.7 ms for 950 users of 10,000, measured in psql);
+    // only the update joins, and the transaction ends with the batch.
+    private const string NestedLoop =
+        "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
+
     private readonly string _read;
+    private readonly string _readAll;
     private readonly string _insertMissing;
     private readonly string _lock;
     private readonly string _update;
@@ -25,6 +32,7 @@ public sealed class UserStateTable
     {
         // No lock: the write checks the version instead, so a batch waits for no other and locks nothing it only reads.
         _read = $"SELECT user_id, version, {first}, {second} FROM {table} WHERE user_id = ANY($1)";
+        _readAll = $"SELECT user_id, version, {first}, {second} FROM {table} LIMIT $1";
 
         // After a conflict the batch locks instead, so that a user two writers keep racing for cannot starve either:
         // insert-first gives every user a row to lock, and both statements go in key order, so that concurrent batches
@@ -38,8 +46,9 @@ public sealed class UserStateTable
 
         // Each user's change, not the state: most users gain an item and lose the oldest (see StateDelta). A row whose
         // version moved since it was read (another process or instance wrote the user) is not updated, and the
-        // caller, counting the rows, starts the batch again. "= ANY($1)" keeps the lookups on the primary key:
-        // with the join alone Postgres often hashed the batch and scanned the whole table.
+        // caller, counting the rows, starts the batch again. Planned as one primary-key lookup per changed user (see
+        // _nestedLoop); a hash join instead copies every old row into a hash table first, and without an index
+        // condition it scans the whole table.
         _update = $"""
             UPDATE {table} AS p
             SET {first} = p.{first}[x.dropped + 1:] || ($5::bigint[])[x.first:x.last],
@@ -47,7 +56,7 @@ public sealed class UserStateTable
                 version = p.version + 1,
                 updated_at = now()
             FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[], $7::bigint[]) AS x(user_id, dropped, first, last, version)
-            WHERE p.user_id = x.user_id AND p.user_id = ANY($1) AND p.version = x.version
+            WHERE p.user_id = x.user_id AND p.version = x.version
             """;
 
         // A new user's items are all new (dropped 0). A row someone else inserted meanwhile is left alone, and counted
@@ -77,6 +86,13 @@ public sealed class UserStateTable
         batch.BatchCommands.Add(new NpgsqlBatchCommand(lockRows ? _lock : _read) { Parameters = { new NpgsqlParameter { Value = users } } });
     }
 
+    /// <summary>Adds the statement that selects up to <paramref name="limit"/> rows of the table, columns as <see cref="AddRead"/>.</summary>
+    public void AddReadAll(NpgsqlBatch batch, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_readAll) { Parameters = { new NpgsqlParameter { Value = (long)limit } } });
+    }
+
     /// <summary>
     /// The statements that write the changed users: an update of those read at <paramref name="versions"/> and an
     /// insert of those with <see cref="NoRow"/>. Together they change exactly <c>states.Count</c> rows unless another
@@ -101,6 +117,7 @@ public sealed class UserStateTable
         var fresh = Enumerable.Range(0, states.Count).Where(i => versions[i] == NoRow).ToArray();
         if (existing.Length > 0)
         {
+            yield return new NpgsqlBatchCommand(NestedLoop);
             var update = StateDelta.Command(_update, [.. existing.Select(i => states[i])], items, first, second)!;
             update.Parameters.Add(new NpgsqlParameter { Value = existing.Select(i => versions[i]).ToArray() });
             yield return update;

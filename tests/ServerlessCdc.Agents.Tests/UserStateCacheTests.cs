@@ -40,6 +40,65 @@ public sealed class UserStateCacheTests
         Assert.Empty(cache.CheckOut([3]));
     }
 
+    [Fact]
+    public void Filled_with_the_whole_table_it_knows_a_user_it_never_saw_has_no_row()
+    {
+        var cache = new UserStateCache<User>(10);
+        Assert.False(cache.IsComplete);
+        Assert.Empty(Rowless(cache, [1, 2]));
+
+        cache.Fill([(new User(1), 4)], wholeTable: true);
+
+        Assert.True(cache.IsComplete);
+        var taken = cache.CheckOut([1, 2], out var rowless);
+        Assert.Equal([1L], taken.Keys);
+        Assert.Equal([2L], rowless);
+    }
+
+    [Fact]
+    public void A_user_a_batch_holds_or_lost_in_a_failure_is_not_taken_for_rowless()
+    {
+        var cache = new UserStateCache<User>(10);
+        cache.Fill([(new User(1), 4)], wholeTable: true);
+
+        cache.CheckOut([1, 2], out _);
+
+        // The batch failed: it returns nothing, and neither user is known now, so both must be read.
+        Assert.Empty(cache.CheckOut([1, 2], out var rowless));
+        Assert.Empty(rowless);
+
+        cache.Return([(new User(2), 0)]);
+        Assert.Equal(0, cache.CheckOut([2])[2].Version);
+        Assert.Empty(Rowless(cache, [1]));
+    }
+
+    [Fact]
+    public void After_a_user_it_could_not_keep_it_no_longer_takes_unknown_users_for_rowless()
+    {
+        var cache = new UserStateCache<User>(1);
+        cache.Fill([], wholeTable: true);
+        cache.Return([(new User(1), 0), (new User(2), 0)]);
+
+        Assert.False(cache.IsComplete);
+        Assert.Empty(Rowless(cache, [3]));
+    }
+
+    [Fact]
+    public void A_table_larger_than_the_cache_is_not_taken_whole()
+    {
+        var cache = new UserStateCache<User>(1);
+        cache.Fill([(new User(1), 0), (new User(2), 0)], wholeTable: true);
+
+        Assert.False(cache.IsComplete);
+        Assert.Equal(1, cache.Count);
+    }
+
+    private static long[] Rowless(UserStateCache<User> cache, long[] users)
+    {
+        cache.CheckOut(users, out var rowless);
+        return rowless;
+    }
+
     private sealed class User(long id) : IUserState
     {
         public long UserId => id;

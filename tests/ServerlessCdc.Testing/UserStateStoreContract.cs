@@ -219,6 +219,45 @@ public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFi
         Assert.Equal(["7 | {3}", "8 | {2,4}"], await db.Lines($"SELECT user_id, transaction_ids::text FROM {StateTable} ORDER BY user_id"));
     }
 
+    [Fact]
+    public async Task A_user_another_process_inserted_after_this_one_loaded_the_table_is_read_not_taken_for_new()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var first = CreateStore(db.DataSource);
+        var second = CreateStore(db.DataSource);
+
+        // The first process loads the (empty) table, so it takes any user it has not seen to have no row yet.
+        await first.ApplyAsync([Events.Create(0, 0, 1, 8, 10m)], CancellationToken.None);
+        await second.ApplyAsync([Events.Create(1, 0, 2, 9, 10m)], CancellationToken.None);
+        var outcome = await first.ApplyAsync([Events.Create(0, 1, 3, 9, 20m)], CancellationToken.None);
+
+        Assert.Equal(1, outcome.Transactions);
+        Assert.Equal(["8 | {1}", "9 | {2,3}"], await db.Lines($"SELECT user_id, transaction_ids::text FROM {StateTable} ORDER BY user_id"));
+    }
+
+    [Fact]
+    public async Task Records_another_process_applied_since_this_one_last_committed_their_partition_are_replays_here()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var first = CreateStore(db.DataSource);
+        var second = CreateStore(db.DataSource);
+        KafkaRecord[] records =
+        [
+            Events.Create(0, 0, 1, 7, 10m), Events.Create(0, 1, 2, 7, 10m),
+            TransactionEvents.Raw(0, 2, "{\"payload\": 17"), Events.Delete(0, 3, 1),
+        ];
+
+        // The partition moves to the second process, which applies everything; then the first process, which
+        // remembers offset 1 as its own last commit there, is handed the same records again (a rebalance back).
+        await first.ApplyAsync(records[..2], CancellationToken.None);
+        await second.ApplyAsync(records, CancellationToken.None);
+        var outcome = await first.ApplyAsync(records[2..], CancellationToken.None);
+
+        Assert.Equal((2, 0, 0), (outcome.Replayed, outcome.Ignored, outcome.DeadLetters.Count));
+        Assert.Equal(1, await db.CountAsync($"SELECT count(*) FROM {Schema}.dead_letters"));
+        Assert.Equal(3, await db.CountAsync($"SELECT applied_offset FROM {Schema}.applied_offsets"));
+    }
+
     private static IEnumerable<KafkaRecord> Interleave(List<KafkaRecord> a, List<KafkaRecord> b)
     {
         for (var i = 0; i < Math.Max(a.Count, b.Count); i++)

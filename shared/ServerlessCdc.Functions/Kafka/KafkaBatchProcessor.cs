@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace ServerlessCdc.Functions;
 
@@ -7,30 +8,41 @@ namespace ServerlessCdc.Functions;
 /// strategy; a batch that still fails is split in halves, in order, until the failing record stands alone and,
 /// after its own retries, is dead-lettered. Good records around it are processed, the partition moves on.
 /// </summary>
-internal sealed class KafkaBatchProcessor(
+internal sealed partial class KafkaBatchProcessor(
     FunctionDescriptor function,
     KafkaParameterShape shape,
     FunctionExecutor executor,
-    KafkaDeadLetterSink deadLetters)
+    KafkaDeadLetterSink deadLetters,
+    ILogger logger)
 {
     // FunctionExecutor starts no retry once this is signalled: the halves of a failed batch run once each, so
     // that isolating a bad record costs one attempt per halving, not a full retry schedule per halving.
     private static readonly CancellationToken NoRetries = new(canceled: true);
 
     /// <summary>
+    /// Starts converting a batch for its invocation, on the thread pool, when the parameter has a converter: the
+    /// consumer does so as it hands the batch over, so that conversion runs beside the batch before it. Null otherwise.
+    /// </summary>
+    public Task<Binding>? Prepare(KafkaRecord[] records) =>
+        shape.IsBatched && shape.Converts ? Task.Run(() => BindAsync(records).AsTask()) : null;
+
+    /// <summary>
     /// True when every record was processed or dead-lettered, so the batch may be committed; false when the
     /// host stopped first, so that none of it is committed and all of it comes again.
     /// </summary>
-    public async Task<bool> ProcessAsync(KafkaRecord[] records, CancellationToken invocation, CancellationToken stopping)
+    /// <param name="prepared">What <see cref="Prepare"/> started for these same records, if anything.</param>
+    public async Task<bool> ProcessAsync(KafkaRecord[] records, Task<Binding>? prepared, CancellationToken invocation, CancellationToken stopping)
     {
         if (shape.IsBatched)
         {
-            return await RunOrBisectAsync(records, retry: true, invocation, stopping).ConfigureAwait(false);
+            var binding = prepared is null ? await BindAsync(records).ConfigureAwait(false) : await prepared.ConfigureAwait(false);
+            return await RunOrBisectAsync(records, binding, retry: true, invocation, stopping).ConfigureAwait(false);
         }
 
         foreach (var record in records)
         {
-            if (!await RunOrBisectAsync([record], retry: true, invocation, stopping).ConfigureAwait(false))
+            KafkaRecord[] one = [record];
+            if (!await RunOrBisectAsync(one, await BindAsync(one).ConfigureAwait(false), retry: true, invocation, stopping).ConfigureAwait(false))
             {
                 return false;
             }
@@ -40,16 +52,29 @@ internal sealed class KafkaBatchProcessor(
     }
 
     /// <param name="records">The records, in fetch order.</param>
+    /// <param name="binding">Their trigger value, or why there is none.</param>
     /// <param name="retry">Whether a failure is retried; a single record always is, before it is dead-lettered.</param>
     /// <param name="invocation">Cancels a running invocation (the host stops and the shutdown timeout passed).</param>
     /// <param name="stopping">The host stops: no retry, no dead letter, nothing committed.</param>
-    private async Task<bool> RunOrBisectAsync(KafkaRecord[] records, bool retry, CancellationToken invocation, CancellationToken stopping)
+    private async Task<bool> RunOrBisectAsync(KafkaRecord[] records, Binding binding, bool retry, CancellationToken invocation, CancellationToken stopping)
     {
-        var stopRetries = retry || records.Length == 1 ? stopping : NoRetries;
-        var result = await executor.ExecuteAsync(function, shape.Bind(records), Reason(records), invocation, stopRetries).ConfigureAwait(false);
-        if (result.Succeeded)
+        Exception failure;
+        if (binding.Failure is { } conversion)
         {
-            return true;
+            // Conversion is deterministic: no retry, straight to isolating the record that cannot be converted.
+            LogConversionFailed(logger, function.Name, records.Length, conversion.Message);
+            failure = conversion;
+        }
+        else
+        {
+            var stopRetries = retry || records.Length == 1 ? stopping : NoRetries;
+            var result = await executor.ExecuteAsync(function, binding.Value, Reason(records), invocation, stopRetries).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return true;
+            }
+
+            failure = result.Exception!;
         }
 
         // A failure while stopping may be the cancellation itself: never dead-letter on its account.
@@ -60,13 +85,26 @@ internal sealed class KafkaBatchProcessor(
 
         if (records.Length == 1)
         {
-            await deadLetters.SendAsync(records[0], result.Exception!, stopping).ConfigureAwait(false);
+            await deadLetters.SendAsync(records[0], failure, stopping).ConfigureAwait(false);
             return true;
         }
 
         var half = records.Length / 2;
-        return await RunOrBisectAsync(records[..half], retry: false, invocation, stopping).ConfigureAwait(false)
-            && await RunOrBisectAsync(records[half..], retry: false, invocation, stopping).ConfigureAwait(false);
+        KafkaRecord[] first = records[..half], second = records[half..];
+        return await RunOrBisectAsync(first, await BindAsync(first).ConfigureAwait(false), retry: false, invocation, stopping).ConfigureAwait(false)
+            && await RunOrBisectAsync(second, await BindAsync(second).ConfigureAwait(false), retry: false, invocation, stopping).ConfigureAwait(false);
+    }
+
+    private async ValueTask<Binding> BindAsync(KafkaRecord[] records)
+    {
+        try
+        {
+            return new Binding(await shape.BindAsync(records).ConfigureAwait(false), null);
+        }
+        catch (KafkaConversionException exception)
+        {
+            return new Binding(null, exception);
+        }
     }
 
     private static string Reason(KafkaRecord[] records)
@@ -76,4 +114,10 @@ internal sealed class KafkaBatchProcessor(
             ? string.Create(CultureInfo.InvariantCulture, $"New Kafka record {first.Topic}[{first.Partition}]@{first.Offset}")
             : string.Create(CultureInfo.InvariantCulture, $"New Kafka batch of {records.Length} records from {first.Topic}");
     }
+
+    /// <summary>A batch's trigger value, or the conversion failure that left it without one.</summary>
+    public readonly record struct Binding(object? Value, KafkaConversionException? Failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Functions.{FunctionName}: {Count} record(s) not invoked: {Reason}")]
+    private static partial void LogConversionFailed(ILogger logger, string functionName, int count, string reason);
 }

@@ -166,7 +166,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
                         oldest = DateTime.UtcNow;
                     }
 
-                    _buffer.Add(ToRecord(result));
+                    _buffer.Add(ToRecord(_settings.Topic, result));
                 }
 
                 if (_buffer.Count == 0)
@@ -220,15 +220,23 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
 
     private bool TryHandOver()
     {
+        // Only this thread writes, so a free slot stays free until the write below: the batch's conversion starts
+        // only for a batch that is handed over.
+        if (_batches.Reader.Count >= _settings.Options.ExecutorChannelCapacity)
+        {
+            return false;
+        }
+
+        KafkaRecord[] records = [.. _buffer];
         Batch batch;
         lock (_gate)
         {
-            batch = new Batch(_epoch, [.. _buffer]);
+            batch = new Batch(_epoch, records, _processor.Prepare(records));
         }
 
         if (!_batches.Writer.TryWrite(batch))
         {
-            return false;
+            throw new InvalidOperationException("The executor channel refused a batch although it had room.");
         }
 
         _buffer.Clear();
@@ -272,7 +280,8 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
 
                 try
                 {
-                    await RunAsync(records, stopping).ConfigureAwait(false);
+                    // A batch that lost records to a revoke is converted again, as it now is.
+                    await RunAsync(records, records == batch.Records ? batch.Binding : null, stopping).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -297,12 +306,12 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(KafkaRecord[] records, CancellationToken stopping)
+    private async Task RunAsync(KafkaRecord[] records, Task<KafkaBatchProcessor.Binding>? binding, CancellationToken stopping)
     {
         bool completed;
         try
         {
-            completed = await _processor.ProcessAsync(records, _cancelInvocation.Token, stopping).ConfigureAwait(false);
+            completed = await _processor.ProcessAsync(records, binding, _cancelInvocation.Token, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -483,17 +492,19 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         }
     }
 
-    private static KafkaRecord ToRecord(ConsumeResult<byte[], byte[]> result)
+    private static KafkaRecord ToRecord(string topic, ConsumeResult<byte[], byte[]> result)
     {
         var message = result.Message;
         KafkaHeader[] headers = message.Headers is { Count: > 0 } present
             ? [.. present.Select(header => new KafkaHeader(header.Key, header.GetValueBytes()))]
             : [];
-        return new KafkaRecord(result.Topic, result.Partition.Value, result.Offset.Value, message.Key, message.Value,
+        return new KafkaRecord(topic, result.Partition.Value, result.Offset.Value, message.Key, message.Value,
             message.Timestamp.UtcDateTime, headers);
     }
 
-    private sealed record Batch(long Epoch, KafkaRecord[] Records);
+    /// <param name="Binding">The records' conversion for the function, started as the batch was handed over; null when
+    /// the parameter needs none.</param>
+    private sealed record Batch(long Epoch, KafkaRecord[] Records, Task<KafkaBatchProcessor.Binding>? Binding);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Functions.{FunctionName}[{Instance}]: assigned partitions [{Partitions}], holding [{Holding}]")]
     private static partial void LogAssigned(ILogger logger, string functionName, int instance, string partitions, string holding);

@@ -88,6 +88,9 @@ public sealed class KafkaExtensionOptions
             EnableAutoOffsetStore = false,
             EnablePartitionEof = false,
             SocketNagleDisable = true,
+
+            // A trigger reads one topic, which it knows: no topic string per record.
+            ConsumeResultFields = "headers,timestamp",
         };
         config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
         config.PartitionAssignmentStrategy ??= DefaultAssignmentStrategy;

@@ -35,7 +35,7 @@ internal sealed partial class KafkaTriggerListener(
             .SetLogHandler((_, message) => LogDeadLetterClient(_logger, settings.Function.Name, message.Message))
             .Build();
         _deadLetters = new KafkaDeadLetterSink(settings.Function.Name, settings.DeadLetterTopic, producer, table, time, _logger);
-        var processor = new KafkaBatchProcessor(settings.Function, shape, executor, _deadLetters);
+        var processor = new KafkaBatchProcessor(settings.Function, shape, executor, _deadLetters, _logger);
         for (var instance = 0; instance < settings.Instances; instance++)
         {
             var worker = new KafkaConsumerWorker(settings, instance, processor, _logger);

@@ -20,7 +20,8 @@ internal sealed class KafkaTriggerListenerFactory(
     FunctionExecutor executor,
     KafkaTriggerMonitor monitor,
     TimeProvider time,
-    ILoggerFactory loggers) : ITriggerListenerFactory, IAsyncDisposable
+    ILoggerFactory loggers,
+    IServiceProvider services) : ITriggerListenerFactory, IAsyncDisposable
 {
     /// <summary>The consumer group when the attribute names none, as in the real extension.</summary>
     public const string DefaultConsumerGroup = "$Default";
@@ -38,7 +39,7 @@ internal sealed class KafkaTriggerListenerFactory(
     {
         ArgumentNullException.ThrowIfNull(function);
         var attribute = (KafkaTriggerAttribute)function.Trigger;
-        var shape = KafkaParameterShape.For(function, attribute);
+        var shape = KafkaParameterShape.For(function, attribute, services);
         var name = function.Name;
         var brokers = Required(settings.ResolveWhole(attribute.BrokerList, name, "the broker list", out _), name, "the broker list");
         var topic = Required(settings.ResolvePercent(attribute.Topic, name, "the topic"), name, "the topic");

@@ -15,6 +15,18 @@ public sealed class AppliedOffsets
         _current = new Dictionary<StreamPartition, long>(stored);
     }
 
+    /// <summary>
+    /// Offsets taken on trust (what this process last committed) instead of locked: the batch's write then advances
+    /// them only where they are still these (<see cref="OffsetLedger.AdvanceCommand"/>).
+    /// </summary>
+    public static AppliedOffsets Assume(IReadOnlyDictionary<StreamPartition, long> offsets) => new(new Dictionary<StreamPartition, long>(offsets));
+
+    /// <summary>Every partition's offset as the batch leaves it: stored, or advanced.</summary>
+    public IReadOnlyDictionary<StreamPartition, long> Current => _current;
+
+    /// <summary>The offset the partition had when the batch began.</summary>
+    public long Stored(StreamPartition partition) => _stored[partition];
+
     /// <summary>The offset stored for a partition (-1: nothing applied yet).</summary>
     public long this[StreamPartition partition] => _current.TryGetValue(partition, out var offset) ? offset : -1;
 

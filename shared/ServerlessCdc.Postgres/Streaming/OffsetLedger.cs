@@ -16,6 +16,7 @@ public sealed class OffsetLedger
     private readonly string _insertMissing;
     private readonly string _select;
     private readonly string _save;
+    private readonly string _advance;
 
     /// <param name="table">The ledger table, e.g. <c>anomaly_agent.applied_offsets</c>.</param>
     public OffsetLedger(string table)
@@ -38,6 +39,14 @@ public sealed class OffsetLedger
             UPDATE {Table} AS o SET applied_offset = x.o
             FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS x(t, p, o)
             WHERE o.topic = x.t AND o.partition = x.p
+            """;
+
+        // Compare and set: a row whose offset is no longer the assumed one (another process applied records since) is
+        // left alone, and the caller, counting the rows, runs the batch again with the offsets locked.
+        _advance = $"""
+            UPDATE {Table} AS o SET applied_offset = x.o
+            FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::bigint[]) AS x(t, p, e, o)
+            WHERE o.topic = x.t AND o.partition = x.p AND o.applied_offset = x.e
             """;
     }
 
@@ -88,6 +97,29 @@ public sealed class OffsetLedger
         }
 
         return new AppliedOffsets(stored);
+    }
+
+    /// <summary>
+    /// The statement storing the new offsets of a batch that assumed them (<see cref="AppliedOffsets.Assume"/>): it
+    /// changes one row per partition that moved unless another writer moved one first; null if none moved. Put it first
+    /// in the write batch, so that partitions are locked before anything else, as <see cref="AddLock"/> does.
+    /// </summary>
+    public NpgsqlBatchCommand? AdvanceCommand(AppliedOffsets offsets, out int partitions)
+    {
+        ArgumentNullException.ThrowIfNull(offsets);
+        var advanced = offsets.Advanced.OrderBy(a => a.Key).ToArray();
+        partitions = advanced.Length;
+        if (advanced.Length == 0)
+        {
+            return null;
+        }
+
+        var command = new NpgsqlBatchCommand(_advance);
+        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Select(a => a.Key.Topic).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Select(a => a.Key.Partition).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Select(a => offsets.Stored(a.Key)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Select(a => a.Value).ToArray() });
+        return command;
     }
 
     /// <summary>The statement storing the batch's new offsets, for the caller's final write batch; null if none moved.</summary>
