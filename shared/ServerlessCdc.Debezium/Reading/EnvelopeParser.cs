@@ -122,7 +122,7 @@ internal static class EnvelopeParser
             op,
             Row(message, payload.Before, schema, options),
             Row(message, payload.After, schema, options),
-            payload.Source is { } source ? new SourceBlock(new ChangeRow(message, source, null, options)) : null,
+            payload.Source is var (start, length) ? new SourceBlock(message, start, length, options) : null,
             Row(message, payload.Transaction, null, options),
             payload.TsMs,
             payload.TsUs,
@@ -193,8 +193,15 @@ internal static class EnvelopeParser
         }
         else if (reader.ValueTextEquals("source"u8))
         {
+            // Skipped now, its fields found when first asked for (see SourceBlock).
             reader.Read();
-            payload.Source = ReadRow(ref reader, offset);
+            if (reader.TokenType != JsonTokenType.Null)
+            {
+                Expect(ref reader, JsonTokenType.StartObject);
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                payload.Source = (offset + start, (int)reader.BytesConsumed - start);
+            }
         }
         else if (reader.ValueTextEquals("transaction"u8))
         {
@@ -282,6 +289,14 @@ internal static class EnvelopeParser
         return slots.ToArray();
     }
 
+    // The slots of an object found earlier at [start, start + length) of the message, at message positions.
+    internal static FieldSlot[] ReadObject(ReadOnlyMemory<byte> message, int start, int length)
+    {
+        var reader = new Utf8JsonReader(message.Span.Slice(start, length));
+        reader.Read();
+        return ReadRow(ref reader, start)!;
+    }
+
     private static ChangeRow? Row(ReadOnlyMemory<byte> message, FieldSlot[]? slots, RowSchema? schema, ChangeEventReaderOptions options) =>
         slots is null ? null : new ChangeRow(message, slots, schema, options);
 
@@ -297,7 +312,7 @@ internal static class EnvelopeParser
     {
         public FieldSlot[]? Before;
         public FieldSlot[]? After;
-        public FieldSlot[]? Source;
+        public (int Start, int Length)? Source;
         public FieldSlot[]? Transaction;
         public ChangeOperation? Op;
         public long? TsMs;

@@ -49,8 +49,9 @@ internal static class SchemaCache
     private static readonly ConcurrentDictionary<byte[], RowSchema?> Envelopes = new(SchemaBytesComparer.Instance);
     private static readonly ConcurrentDictionary<byte[], RowSchema?> Keys = new(SchemaBytesComparer.Instance);
 
-    // The envelope schemas seen most recently, newest first, for the prefix match below (copy-on-write).
-    private static volatile byte[][] s_recentEnvelopes = [];
+    // The envelope schemas seen most recently, newest first, with what they parsed to, for the prefix match below
+    // (copy-on-write).
+    private static volatile (byte[] Json, RowSchema? Schema)[] s_recentEnvelopes = [];
 
     /// <summary>
     /// Finds a known envelope schema that <paramref name="message"/> continues with at <paramref name="start"/>, so the
@@ -58,12 +59,12 @@ internal static class SchemaCache
     /// </summary>
     public static int MatchKnownEnvelope(ReadOnlySpan<byte> message, out RowSchema? schema)
     {
-        foreach (var known in s_recentEnvelopes)
+        foreach (var (json, parsed) in s_recentEnvelopes)
         {
-            if (message.StartsWith(known))
+            if (message.StartsWith(json))
             {
-                schema = Envelopes.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(known, out var found) ? found : null;
-                return known.Length;
+                schema = parsed;
+                return json.Length;
             }
         }
 
@@ -76,11 +77,11 @@ internal static class SchemaCache
     {
         var schema = Get(Envelopes, schemaJson, envelope: true);
         var recent = s_recentEnvelopes;
-        if (recent.Length == 0 || !recent[0].AsSpan().SequenceEqual(schemaJson))
+        if (recent.Length == 0 || !recent[0].Json.AsSpan().SequenceEqual(schemaJson))
         {
             // Keep the few most recent tables; a consumer reads a handful of topics.
-            var next = new byte[Math.Min(recent.Length + 1, 16)][];
-            next[0] = schemaJson.ToArray();
+            var next = new (byte[], RowSchema?)[Math.Min(recent.Length + 1, 16)];
+            next[0] = (schemaJson.ToArray(), schema);
             var kept = 1;
             foreach (var old in recent)
             {
@@ -89,7 +90,7 @@ internal static class SchemaCache
                     break;
                 }
 
-                if (!old.AsSpan().SequenceEqual(schemaJson))
+                if (!old.Json.AsSpan().SequenceEqual(schemaJson))
                 {
                     next[kept++] = old;
                 }

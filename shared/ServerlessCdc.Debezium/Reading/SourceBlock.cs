@@ -3,10 +3,26 @@ namespace ServerlessCdc.Debezium.Reading;
 /// <summary>The envelope's <c>source</c> block: where the change came from.</summary>
 public sealed class SourceBlock
 {
-    internal SourceBlock(ChangeRow fields) => Fields = fields;
+    private readonly ReadOnlyMemory<byte> _message;
+    private readonly int _start;
+    private readonly int _length;
+    private readonly ChangeEventReaderOptions? _options;
+    private ChangeRow? _fields;
+
+    internal SourceBlock(ChangeRow fields) => _fields = fields;
+
+    /// <summary>The block found at [start, start + length) of the message, read on first use: most consumers never look
+    /// at it, and it is a third of a payload.</summary>
+    internal SourceBlock(ReadOnlyMemory<byte> message, int start, int length, ChangeEventReaderOptions options)
+    {
+        _message = message;
+        _start = start;
+        _length = length;
+        _options = options;
+    }
 
     /// <summary>All fields, including connector-specific ones.</summary>
-    public ChangeRow Fields { get; }
+    public ChangeRow Fields => _fields ??= new ChangeRow(_message, EnvelopeParser.ReadObject(_message, _start, _length), null, _options!);
 
     public string? Version => Text("version");
 

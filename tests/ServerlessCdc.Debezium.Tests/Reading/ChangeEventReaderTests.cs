@@ -51,6 +51,22 @@ public sealed class ChangeEventReaderTests
         Assert.Equal("fraud-detection.public.transactions.Key", key.Schema!.Name);
     }
 
+    [Fact]
+    public void The_source_block_reads_alike_whether_the_schema_was_parsed_or_matched_as_known()
+    {
+        var record = Insert(FraudOptions);
+
+        // The second parse of the same schema jumps over it and reads the payload alone, source block included.
+        var sources = new[] { ChangeEvent.Parse(record.Value)!.Source!, ChangeEvent.Parse(record.Value)!.Source! };
+
+        Assert.All(sources, source =>
+        {
+            Assert.Equal(("transactions", 24023128L, 771L), (source.Table, source.Lsn, source.TxId));
+            Assert.Equal("[\"24022808\",\"24023128\"]", source.Sequence);
+            Assert.Equal(CommitTime, source.Timestamp);
+        });
+    }
+
     [Theory]
     [InlineData("3927.52")]
     [InlineData("-0.01")]
