@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ServerlessCdc.Testing;
 using System.Globalization;
 
 namespace ServerlessCdc.Capture.Bench;
@@ -31,6 +32,7 @@ public sealed class CaptureChild : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        RuntimeSettings.Apply(info);
         foreach (var argument in new[] { dll, "--kafka", kafka, "--port", "0", "--data", dataDirectory, "--host-alias", "postgres=" + postgresAlias })
         {
             info.ArgumentList.Add(argument);

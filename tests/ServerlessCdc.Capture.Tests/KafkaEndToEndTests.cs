@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ServerlessCdc.Capture.Kafka;
 using ServerlessCdc.Capture.Tests.Support;
+using ServerlessCdc.Debezium.Writing;
 using ServerlessCdc.Testing;
 
 namespace ServerlessCdc.Capture.Tests;
@@ -29,6 +30,24 @@ public sealed class KafkaEndToEndTests(PostgresFixture fixture)
         Assert.Equal(1, JsonDocument.Parse(records[0].Message.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32());
         Assert.Equal("d", JsonDocument.Parse(records[1].Message.Value!).RootElement.GetProperty("payload").GetProperty("op").GetString());
         Assert.Null(records[2].Message.Value);
+    }
+
+    [Fact]
+    public async Task Each_batch_is_sent_when_handed_over_not_when_linger_ms_runs_out()
+    {
+        await using var kafka = await EmbeddedKafka.StartAsync();
+        await using var sink = new KafkaRecordSink(new KafkaSinkOptions { BootstrapServers = kafka.BootstrapServers, LingerMs = 600_000 });
+
+        // Ten minutes of linger, yet each batch is acknowledged within the test's patience: the sink sends it at once.
+        for (var batch = 0; batch < 3; batch++)
+        {
+            ChangeRecord[] records = [.. Enumerable.Range(0, 100).Select(i =>
+                new ChangeRecord("lingering", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"batch {batch} record {i}")))];
+            await sink.WriteAsync(records, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await using var watcher = new TopicWatcher(kafka.BootstrapServers, "lingering");
+        Assert.True(await watcher.WaitUntilAsync(r => r.Count >= 300), $"{watcher.Records.Count} of 300 records on the topic");
     }
 
     [Fact]

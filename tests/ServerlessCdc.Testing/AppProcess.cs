@@ -34,11 +34,6 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>How to run an app of <c>functions/</c> built in the caller's configuration, its output redirected.</summary>
     /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
     /// <param name="environment">Settings, as the app reads them from the environment.</param>
-    /// <summary>The young-generation budget the Kafka-triggered apps run with: 64 MB.</summary>
-    public const string GcGen0Size = "0x4000000";
-
-    public const string GcGen0SizeVariable = "DOTNET_GCgen0size";
-
     public static ProcessStartInfo StartInfo(string app, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -52,8 +47,7 @@ public sealed class AppProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // As the apps' launch profiles run them (see README, Runtime settings); a caller's own value wins.
-        start.Environment[GcGen0SizeVariable] = Environment.GetEnvironmentVariable(GcGen0SizeVariable) ?? GcGen0Size;
+        RuntimeSettings.Apply(start);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

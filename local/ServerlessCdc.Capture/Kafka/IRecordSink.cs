@@ -10,8 +10,9 @@ public interface IRecordSink : IAsyncDisposable
     Task WriteAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellation);
 
     /// <summary>
-    /// Hands the records over, after those of every earlier call, and returns once they are queued; the inner task
-    /// completes when every one of them is acknowledged. Lets the next batch be written while this one is in flight.
+    /// Hands the records over, after those of every earlier call, and returns once they are queued (the caller then
+    /// reuses the list); the inner task completes when every one of them is acknowledged. Lets the next batch be written
+    /// while this one is in flight.
     /// </summary>
     async Task<Task> EnqueueAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellation)
     {

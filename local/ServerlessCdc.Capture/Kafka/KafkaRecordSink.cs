@@ -6,11 +6,29 @@ using ServerlessCdc.Debezium.Writing;
 namespace ServerlessCdc.Capture.Kafka;
 
 /// <summary>Produces change records with an idempotent producer and creates their topics on first use.</summary>
+/// <remarks>
+/// The forwarder hands over one whole batch at a time, and this sink sends it at once instead of after linger.ms: its
+/// own thread flushes while a batch is outstanding (librdkafka skips linger.ms during a flush) and serves the delivery
+/// reports, logs and errors otherwise left to Confluent's background poll. Measured (bench/results/capture.md): with two
+/// batches lingering 5 ms each in every round trip the capture reached 53–59k events/s with schemas; sending each at
+/// once, 71–72k. Handing over a second batch while one is on the wire gained nothing: librdkafka 2.0's idempotent
+/// producer sends one request per partition at a time, so it only waited, and once its linger expired the broker thread
+/// spun on poll(0) until the first was answered.
+/// </remarks>
 public sealed class KafkaRecordSink : IRecordSink
 {
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+
     private readonly KafkaSinkOptions _options;
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ConcurrentDictionary<string, bool> _topics = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _deliveries;
+    private volatile bool _closing;
+
+    // Batches produced in full, and batches whose delivery reports are all in.
+    private long _handedOver;
+    private long _completed;
 
     public KafkaRecordSink(KafkaSinkOptions options)
     {
@@ -39,7 +57,10 @@ public sealed class KafkaRecordSink : IRecordSink
             config.Set(key, value);
         }
 
+        config.Set("dotnet.producer.enable.background.poll", "false");
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
+        _deliveries = new Thread(Deliver) { IsBackground = true, Name = "capture-deliveries" };
+        _deliveries.Start();
     }
 
     public async Task WriteAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellation) =>
@@ -65,6 +86,7 @@ public sealed class KafkaRecordSink : IRecordSink
 
             if (Interlocked.Decrement(ref remaining) == 0)
             {
+                Interlocked.Increment(ref _completed);
                 if (failure is null)
                 {
                     done.TrySetResult();
@@ -93,7 +115,28 @@ public sealed class KafkaRecordSink : IRecordSink
             }
         }
 
+        // Counted only once produced in full: a flush while the batch was still being produced would send its start alone.
+        Interlocked.Increment(ref _handedOver);
+        _wake.Release();
         return done.Task;
+    }
+
+    private void Deliver()
+    {
+        while (!_closing)
+        {
+            if (Interlocked.Read(ref _handedOver) > Interlocked.Read(ref _completed))
+            {
+                // Sends what is queued now and serves the reports (their callbacks complete the batches); returns once
+                // none is outstanding, or after a step, and then flushes on.
+                _producer.Flush(Step);
+            }
+            else if (!_wake.Wait(Step))
+            {
+                // Idle: logs, errors and stray reports are served here, as the background poll did.
+                _producer.Poll(TimeSpan.Zero);
+            }
+        }
     }
 
     private static Headers? HeadersOf(ChangeRecord record)
@@ -164,8 +207,12 @@ public sealed class KafkaRecordSink : IRecordSink
 
     public ValueTask DisposeAsync()
     {
+        _closing = true;
+        _wake.Release();
+        _deliveries.Join();
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
+        _wake.Dispose();
         return ValueTask.CompletedTask;
     }
 }

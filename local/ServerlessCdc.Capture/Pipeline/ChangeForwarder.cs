@@ -11,24 +11,26 @@ namespace ServerlessCdc.Capture.Pipeline;
 /// once the sink confirmed them, reports the highest commit LSN among them as safe to confirm on the slot.
 /// </summary>
 /// <remarks>
-/// Up to <see cref="MaxBatchesInFlight"/> batches are with the sink at once and are confirmed in order: waiting for one
-/// batch's acknowledgement (a broker fsync, say) before writing the next capped throughput at one batch per round trip.
-/// A batch also ends at <see cref="MaxBatchBytes"/>. Both limits are low on purpose: librdkafka 2.0's broker thread
-/// spins on poll(0) whenever a batch is ready to send but the idempotent producer's 5 requests are in flight, and with
-/// schemas (~3 KB an event) 4 batches of 2048 events were 24 MB queued behind them: 150k polls in 3 s against 60
-/// requests, half the capture's CPU. Two batches of at most 768 KB keep the pipe full at half the CPU per event
-/// (bench/results/capture.md).
+/// One batch is with the sink at a time, and the next is written meanwhile, so that the JSON work overlaps the round
+/// trip. More would not go faster: librdkafka 2.0's idempotent producer sends one request per partition at a time (see
+/// <see cref="KafkaRecordSink"/>). A batch ends at <see cref="MaxBatchBytes"/>, so that it goes out as one produce
+/// request (librdkafka's <c>message.max.bytes</c>, 1,000,000).
 /// </remarks>
 /// <param name="transactions">Set with <c>provide.transaction.metadata</c>.</param>
 public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, int maxBatchSize, TransactionTracker? transactions = null)
 {
-    public const int MaxBatchesInFlight = 2;
+    public const int MaxBatchesInFlight = 1;
 
-    /// <summary>Record bytes after which a batch ends early: what is in flight stays within two 1 MB produce requests.</summary>
-    public const int MaxBatchBytes = 768 * 1024;
+    /// <summary>Record bytes after which a batch ends early: a batch stays within one produce request.</summary>
+    public const int MaxBatchBytes = 896 * 1024;
 
     private readonly Queue<Batch> _inFlight = new();
+
+    // A sink is done with the list once it has taken the batch (IRecordSink.EnqueueAsync), so one list serves every batch.
     private readonly List<ChangeRecord> _records = new(maxBatchSize * 2);
+
+    // Written, not yet handed to the sink: it counts as busy, so that no heartbeat confirms past its events.
+    private Prepared? _next;
     private volatile bool _busy;
     private long _events;
     private ulong _acknowledged;
@@ -46,33 +48,40 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
     {
         while (true)
         {
-            if (_inFlight.Count > 0)
+            if (_next is null)
             {
-                var readable = input.WaitToReadAsync(cancellation).AsTask();
-                var oldest = _inFlight.Peek().Acknowledged;
-                if (await Task.WhenAny(readable, oldest) == oldest)
+                if (_inFlight.Count > 0)
                 {
-                    await ConfirmOldestAsync(acknowledge, cancellation);
-                    continue;
-                }
+                    var readable = input.WaitToReadAsync(cancellation).AsTask();
+                    var oldest = _inFlight.Peek().Acknowledged;
+                    if (await Task.WhenAny(readable, oldest) == oldest)
+                    {
+                        await ConfirmOldestAsync(acknowledge, cancellation);
+                        continue;
+                    }
 
-                if (!await readable)
+                    if (!await readable)
+                    {
+                        break;
+                    }
+                }
+                else if (!await input.WaitToReadAsync(cancellation))
                 {
                     break;
                 }
-            }
-            else if (!await input.WaitToReadAsync(cancellation))
-            {
-                break;
+
+                _busy = true;
+                _next = Prepare(input);
             }
 
-            _busy = true;
             if (_inFlight.Count >= MaxBatchesInFlight)
             {
                 await ConfirmOldestAsync(acknowledge, cancellation);
             }
 
-            await SendBatchAsync(input, cancellation);
+            var acknowledged = await sink.EnqueueAsync(_next.Records, cancellation);
+            _inFlight.Enqueue(new Batch(acknowledged, _next.Commit, _next.Events, _next.Drained));
+            _next = null;
         }
 
         while (_inFlight.Count > 0)
@@ -81,7 +90,8 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
         }
     }
 
-    private async Task SendBatchAsync(ChannelReader<CaptureItem> input, CancellationToken cancellation)
+    /// <summary>Writes what the queue holds, up to the batch limits, as records.</summary>
+    private Prepared Prepare(ChannelReader<CaptureItem> input)
     {
         _records.Clear();
         ulong commit = 0;
@@ -106,8 +116,7 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
             }
         }
 
-        var acknowledged = await sink.EnqueueAsync(_records, cancellation);
-        _inFlight.Enqueue(new Batch(acknowledged, commit, events, drained));
+        return new Prepared(_records, commit, events, drained);
     }
 
     private async Task ConfirmOldestAsync(Action<ulong> acknowledge, CancellationToken cancellation)
@@ -122,7 +131,7 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
         }
 
         batch.Drained?.ForEach(d => d.TrySetResult());
-        _busy = _inFlight.Count > 0;
+        _busy = _inFlight.Count > 0 || _next is not null;
     }
 
     /// <summary>Writes the change's records; returns their size in bytes.</summary>
@@ -149,6 +158,8 @@ public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, 
 
         return bytes;
     }
+
+    private sealed record Prepared(List<ChangeRecord> Records, ulong Commit, int Events, List<TaskCompletionSource>? Drained);
 
     private sealed record Batch(Task Acknowledged, ulong Commit, int Events, List<TaskCompletionSource>? Drained);
 }

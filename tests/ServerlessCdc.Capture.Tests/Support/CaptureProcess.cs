@@ -52,6 +52,7 @@ public sealed class CaptureProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        RuntimeSettings.Apply(info);
         foreach (var argument in new[] { AssemblyPath, "--kafka", kafka, "--port", "0", "--data", dataDirectory, "--host-alias", "postgres=" + postgresAlias })
         {
             info.ArgumentList.Add(argument);
