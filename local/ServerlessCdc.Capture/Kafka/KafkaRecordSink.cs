@@ -7,28 +7,35 @@ namespace ServerlessCdc.Capture.Kafka;
 
 /// <summary>Produces change records with an idempotent producer and creates their topics on first use.</summary>
 /// <remarks>
-/// The forwarder hands over one whole batch at a time, and this sink sends it at once instead of after linger.ms: its
-/// own thread flushes while a batch is outstanding (librdkafka skips linger.ms during a flush) and serves the delivery
-/// reports, logs and errors otherwise left to Confluent's background poll. Measured (bench/results/capture.md): with two
-/// batches lingering 5 ms each in every round trip the capture reached 53–59k events/s with schemas; sending each at
-/// once, 71–72k. Handing over a second batch while one is on the wire gained nothing: librdkafka 2.0's idempotent
-/// producer sends one request per partition at a time, so it only waited, and once its linger expired the broker thread
-/// spun on poll(0) until the first was answered.
+/// <para>
+/// librdkafka 2.0's idempotent producer sends one produce request per partition at a time, so the round trip of a batch
+/// (broker append and fsync, response, delivery reports) paces the capture. This sink's own thread sends each batch the
+/// moment the one before is acknowledged: it produces it and flushes (librdkafka skips linger.ms during a flush, and
+/// nothing else is queued to make its broker thread spin), serving the reports, whose callbacks complete the batch, and
+/// the logs and errors otherwise left to Confluent's background poll. The forwarder has the next batch handed over by
+/// then, so no thread hand-off lies between two round trips.
+/// </para>
+/// <para>
+/// Measured (bench/results/capture.md): with two batches lingering 5 ms in every round trip the capture reached 53–59k
+/// events/s with schemas; flushing each batch from a thread woken for it, 66–72k; this way, 71–86k. Producing the next
+/// batch while one was on the wire, held back by a long linger.ms and kicked out with a short flush, was no faster within
+/// the noise, and now and then a kick was missed and its batch waited out linger.ms.
+/// </para>
 /// </remarks>
 public sealed class KafkaRecordSink : IRecordSink
 {
-    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+    // While a batch is out: each flush returns the moment its last report is in, or after this step.
+    private static readonly TimeSpan WireStep = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan IdleStep = TimeSpan.FromMilliseconds(100);
 
     private readonly KafkaSinkOptions _options;
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ConcurrentDictionary<string, bool> _topics = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Outgoing> _handedOver = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Thread _deliveries;
+    private readonly Thread _sender;
     private volatile bool _closing;
-
-    // Batches produced in full, and batches whose delivery reports are all in.
-    private long _handedOver;
-    private long _completed;
+    private volatile Exception? _failure;
 
     public KafkaRecordSink(KafkaSinkOptions options)
     {
@@ -59,8 +66,8 @@ public sealed class KafkaRecordSink : IRecordSink
 
         config.Set("dotnet.producer.enable.background.poll", "false");
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
-        _deliveries = new Thread(Deliver) { IsBackground = true, Name = "capture-deliveries" };
-        _deliveries.Start();
+        _sender = new Thread(Send) { IsBackground = true, Name = "capture-sender" };
+        _sender.Start();
     }
 
     public async Task WriteAsync(IReadOnlyList<ChangeRecord> records, CancellationToken cancellation) =>
@@ -73,68 +80,82 @@ public sealed class KafkaRecordSink : IRecordSink
             return Task.CompletedTask;
         }
 
-        await EnsureTopicsAsync(records);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var remaining = records.Count;
-        Error? failure = null;
-        void Delivered(DeliveryReport<byte[]?, byte[]?> report)
+        ObjectDisposedException.ThrowIf(_closing, this);
+        if (_failure is { } failure)
         {
-            if (report.Error.IsError)
-            {
-                failure ??= report.Error;
-            }
+            throw new KafkaException(new Error(ErrorCode.Local_Fatal, $"The capture's sender stopped: {failure.Message}"), failure);
+        }
 
-            if (Interlocked.Decrement(ref remaining) == 0)
+        await EnsureTopicsAsync(records);
+        var batch = new Outgoing([.. records]);
+        _handedOver.Enqueue(batch);
+        _wake.Release();
+        if (_failure is { } stopped)
+        {
+            // The sender stopped after the check above, perhaps before this batch was queued: it fails now, not never.
+            batch.Fail(stopped);
+        }
+
+        return batch.Acknowledged;
+    }
+
+    private void Send()
+    {
+        Outgoing? sending = null;
+        try
+        {
+            while (!_closing)
             {
-                Interlocked.Increment(ref _completed);
-                if (failure is null)
+                if (sending is { IsDone: false })
                 {
-                    done.TrySetResult();
+                    _producer.Flush(WireStep);
                 }
-                else
+                else if (_handedOver.TryDequeue(out var next))
                 {
-                    done.TrySetException(new KafkaException(failure));
+                    Produce(next);
+                    sending = next;
+                }
+                else if (!_wake.Wait(IdleStep))
+                {
+                    // Idle: logs, errors and stray reports are served here, as the background poll did.
+                    _producer.Poll(TimeSpan.Zero);
                 }
             }
         }
+        catch (Exception e) when (!_closing)
+        {
+            // Nothing can be sent any more: every batch fails (the task then restarts from the slot), none waits forever.
+            _failure = e;
+            sending?.Fail(e);
+            while (_handedOver.TryDequeue(out var waiting))
+            {
+                waiting.Fail(e);
+            }
+        }
+    }
 
-        foreach (var record in records)
+    private void Produce(Outgoing batch)
+    {
+        foreach (var record in batch.Records)
         {
             var message = new Message<byte[]?, byte[]?> { Key = record.Key, Value = record.Value, Headers = HeadersOf(record) };
             while (true)
             {
                 try
                 {
-                    _producer.Produce(record.Topic, message, Delivered);
+                    _producer.Produce(record.Topic, message, batch.Delivered);
                     break;
                 }
                 catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
                 {
-                    await Task.Delay(5, cancellation);
+                    // Only with batches far beyond the forwarder's: reports free the queue as they are served.
+                    _producer.Poll(TimeSpan.FromMilliseconds(5));
                 }
-            }
-        }
-
-        // Counted only once produced in full: a flush while the batch was still being produced would send its start alone.
-        Interlocked.Increment(ref _handedOver);
-        _wake.Release();
-        return done.Task;
-    }
-
-    private void Deliver()
-    {
-        while (!_closing)
-        {
-            if (Interlocked.Read(ref _handedOver) > Interlocked.Read(ref _completed))
-            {
-                // Sends what is queued now and serves the reports (their callbacks complete the batches); returns once
-                // none is outstanding, or after a step, and then flushes on.
-                _producer.Flush(Step);
-            }
-            else if (!_wake.Wait(Step))
-            {
-                // Idle: logs, errors and stray reports are served here, as the background poll did.
-                _producer.Poll(TimeSpan.Zero);
+                catch (Exception e) when (e is KafkaException or ArgumentException)
+                {
+                    batch.Fail(e);
+                    return;
+                }
             }
         }
     }
@@ -209,10 +230,51 @@ public sealed class KafkaRecordSink : IRecordSink
     {
         _closing = true;
         _wake.Release();
-        _deliveries.Join();
+        _sender.Join();
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
+        foreach (var batch in _handedOver)
+        {
+            batch.Fail(new ObjectDisposedException(nameof(KafkaRecordSink)));
+        }
+
         _wake.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A batch handed over: its records and their acknowledgement, complete once every report is in.</summary>
+    private sealed class Outgoing(ChangeRecord[] records)
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _remaining = records.Length;
+        private Error? _failure;
+
+        public ChangeRecord[] Records => records;
+
+        public Task Acknowledged => _done.Task;
+
+        public bool IsDone => _done.Task.IsCompleted;
+
+        public void Delivered(DeliveryReport<byte[]?, byte[]?> report)
+        {
+            if (report.Error.IsError)
+            {
+                _failure ??= report.Error;
+            }
+
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                if (_failure is null)
+                {
+                    _done.TrySetResult();
+                }
+                else
+                {
+                    _done.TrySetException(new KafkaException(_failure));
+                }
+            }
+        }
+
+        public void Fail(Exception exception) => _done.TrySetException(exception);
     }
 }

@@ -8,7 +8,7 @@ public sealed record KafkaSinkOptions
     /// <summary><c>compression.type</c>: none, gzip, snappy, lz4 or zstd.</summary>
     public string Compression { get; init; } = "none";
 
-    /// <summary>linger.ms, for what is produced outside a flush (see <see cref="KafkaRecordSink"/>).</summary>
+    /// <summary>linger.ms, for what is produced outside the sink's flushes (see <see cref="KafkaRecordSink"/>).</summary>
     public int LingerMs { get; init; } = 5;
 
     public int BatchSizeBytes { get; init; } = 1024 * 1024;

@@ -11,15 +11,16 @@ namespace ServerlessCdc.Capture.Pipeline;
 /// once the sink confirmed them, reports the highest commit LSN among them as safe to confirm on the slot.
 /// </summary>
 /// <remarks>
-/// One batch is with the sink at a time, and the next is written meanwhile, so that the JSON work overlaps the round
-/// trip. More would not go faster: librdkafka 2.0's idempotent producer sends one request per partition at a time (see
-/// <see cref="KafkaRecordSink"/>). A batch ends at <see cref="MaxBatchBytes"/>, so that it goes out as one produce
-/// request (librdkafka's <c>message.max.bytes</c>, 1,000,000).
+/// Two batches are with the sink at a time (one on the wire, the next handed over to go the moment it is acknowledged:
+/// see <see cref="KafkaRecordSink"/>), and a third is written meanwhile, so that the JSON work overlaps the round trips.
+/// More would not go faster: librdkafka 2.0's idempotent producer sends one request per partition at a time. A batch ends at
+/// <see cref="MaxBatchBytes"/>, so that it goes out as one produce request (librdkafka's <c>message.max.bytes</c>,
+/// 1,000,000).
 /// </remarks>
 /// <param name="transactions">Set with <c>provide.transaction.metadata</c>.</param>
 public sealed class ChangeForwarder(IRecordSink sink, ChangeEventWriter writer, int maxBatchSize, TransactionTracker? transactions = null)
 {
-    public const int MaxBatchesInFlight = 1;
+    public const int MaxBatchesInFlight = 2;
 
     /// <summary>Record bytes after which a batch ends early: a batch stays within one produce request.</summary>
     public const int MaxBatchBytes = 896 * 1024;
