@@ -13,6 +13,9 @@ public sealed class AlertProducer(AgentSettings settings) : IDisposable
         Acks = Acks.All,
         LingerMs = 5,
 
+        // Java clients' partitioning (murmur2), so an alert id lands where a Java producer would put it.
+        Partitioner = Partitioner.Murmur2Random,
+
         // Fail the claim (and release its rows) well within the function timeout when the broker is away.
         MessageTimeoutMs = 30_000,
     }).Build();

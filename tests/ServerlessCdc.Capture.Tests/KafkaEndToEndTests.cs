@@ -50,6 +50,34 @@ public sealed class KafkaEndToEndTests(PostgresFixture fixture)
         Assert.True(await watcher.WaitUntilAsync(r => r.Count >= 300), $"{watcher.Records.Count} of 300 records on the topic");
     }
 
+    [Theory]
+    [InlineData("21", -973932308)]
+    [InlineData("foobar", -790332482)]
+    [InlineData("a-little-bit-long-string", -985981536)]
+    [InlineData("a-little-bit-longer-string", -1486304829)]
+    [InlineData("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971)]
+    [InlineData("abc", 479470107)]
+    public void The_reference_partitioner_hashes_as_kafkas_java_client(string key, int murmur2) =>
+        Assert.Equal(murmur2, JavaPartitioner.Murmur2(Encoding.UTF8.GetBytes(key)));
+
+    [Fact]
+    public async Task A_key_lands_in_the_partition_debeziums_java_producer_would_pick()
+    {
+        await using var kafka = await EmbeddedKafka.StartAsync();
+        await using var sink = new KafkaRecordSink(new KafkaSinkOptions { BootstrapServers = kafka.BootstrapServers, TopicPartitions = 4 });
+
+        // Keys as Debezium writes them, so that consumers keyed on the same partitions (and co-partitioned joins) agree.
+        ChangeRecord[] records = [.. Enumerable.Range(1, 200).Select(id => new ChangeRecord(
+            "partitioned", Encoding.UTF8.GetBytes($$$"""{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":false,"name":"fraud.public.transactions.Key"},"payload":{"id":{{{id}}}}}"""), [1]))];
+        await sink.WriteAsync(records, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        await using var watcher = new TopicWatcher(kafka.BootstrapServers, "partitioned");
+        Assert.True(await watcher.WaitUntilAsync(r => r.Count >= 200), $"{watcher.Records.Count} of 200 records on the topic");
+        var misplaced = watcher.Records.Where(r => r.Partition.Value != JavaPartitioner.PartitionOf(r.Message.Key!, 4)).ToList();
+        Assert.True(misplaced.Count == 0, $"{misplaced.Count} of 200 keys in another partition than Java's murmur2 picks");
+        Assert.Equal(4, watcher.Records.Select(r => r.Partition.Value).Distinct().Count());
+    }
+
     [Fact]
     public async Task A_primary_key_change_carries_debezium_key_headers_on_the_broker()
     {

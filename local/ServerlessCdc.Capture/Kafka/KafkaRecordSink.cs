@@ -48,6 +48,10 @@ public sealed class KafkaRecordSink : IRecordSink
             // Idempotence gives acks=all and per-partition order across retries: no duplicate from a retry,
             // no reordering, which the LSN acknowledgement relies on.
             EnableIdempotence = true,
+
+            // A key's partition as Kafka Connect's Java producer picks it (murmur2), not librdkafka's default (CRC32), so
+            // the topics are partitioned as Debezium's would be: the same key in the same partition on either stack.
+            Partitioner = Confluent.Kafka.Partitioner.Murmur2Random,
             LingerMs = options.LingerMs,
             BatchSize = options.BatchSizeBytes,
             QueueBufferingMaxMessages = 1_000_000,

@@ -65,7 +65,15 @@ internal sealed class KafkaTriggerListenerFactory(
             throw new FunctionConfigurationException(name, exception.Message, exception);
         }
 
-        var producerConfig = new ProducerConfig { BootstrapServers = brokers, Acks = Acks.All, SocketNagleDisable = true };
+        var producerConfig = new ProducerConfig
+        {
+            BootstrapServers = brokers,
+            Acks = Acks.All,
+            SocketNagleDisable = true,
+
+            // Dead letters keep their key's partition as a Java producer would pick it (murmur2), not librdkafka's CRC32.
+            Partitioner = Partitioner.Murmur2Random,
+        };
         ApplySecurity(consumerConfig, function, attribute);
         ApplySecurity(producerConfig, function, attribute);
         var deadLetterTopic = settings.GetSetting($"{name}__DeadLetterTopic") is { Length: > 0 } configured ? configured : $"{topic}.deadletter";
