@@ -10,12 +10,14 @@ using ServerlessCdc.Capture.Bench;
 using ServerlessCdc.Testing;
 
 // Whole-pipeline figures of the capture: Postgres (COPY into transactions) → pgoutput → Debezium JSON → embedded broker,
-// measured up to Kafka's acknowledgement (the slot's confirmed flush LSN), with and without schemas.
+// measured up to Kafka's acknowledgement (the slot's confirmed flush LSN): with schemas, without, and with schemas and
+// the producer's zstd compression.
 // usage: dotnet run -c Release --project bench/ServerlessCdc.Capture.Bench
-//        [-- --rows 1000000 --schemas both|on|off --steady 5000,20000|none --seconds 10 --max-batch 2048
-//            --flush AcksAll|Never --set connector.key=value... --no-write]
+//        [-- --rows 1000000 --modes schemas,plain,zstd (--schemas on|off|both: schemas / plain / both)
+//            --steady 5000,20000|none --seconds 10 --max-batch 2048 --flush AcksAll|Never --set connector.key=value... --no-write]
 var burstRows = 1_000_000;
-var modes = new[] { true, false };
+Mode[] allModes = [new("schemas", "with schemas", true, null), new("plain", "without schemas", false, null), new("zstd", "with schemas, zstd", true, "zstd")];
+var modes = allModes;
 var steadyRates = new[] { 5_000, 20_000 };
 var steadySeconds = 10;
 string? maxBatch = null;
@@ -37,7 +39,11 @@ for (var i = 0; i < args.Length; i++)
             overrides[setting[0]] = setting[1];
             break;
         case "--schemas":
-            modes = Value() switch { "on" => [true], "off" => [false], _ => [true, false] };
+            modes = Value() switch { "on" => [allModes[0]], "off" => [allModes[1]], _ => allModes[..2] };
+            break;
+        case "--modes":
+            modes = [.. Value().Split(',').Select(name => allModes.FirstOrDefault(m => m.Name == name)
+                ?? throw new ArgumentException($"unknown mode {name}: {string.Join(", ", allModes.Select(m => m.Name))}"))];
             break;
         case "--steady":
             var rates = Value();
@@ -50,16 +56,16 @@ for (var i = 0; i < args.Length; i++)
 const string Topic = "fraud-detection.public.transactions";
 var pacedInterval = TimeSpan.FromMilliseconds(10);
 var cases = new List<string>();
-var figures = new Dictionary<(string Case, bool Schemas), string>();
-void Report(bool schemas, string name, string figure)
+var figures = new Dictionary<(string Case, Mode Mode), string>();
+void Report(Mode mode, string name, string figure)
 {
-    Console.WriteLine($"{(schemas ? "schemas" : "plain"),-8} {name,-56} {figure}");
+    Console.WriteLine($"{mode.Name,-8} {name,-56} {figure}");
     if (!cases.Contains(name))
     {
         cases.Add(name);
     }
 
-    figures[(name, schemas)] = figure;
+    figures[(name, mode)] = figure;
 }
 
 var loadBefore = LoadAverage();
@@ -68,9 +74,9 @@ await postgres.InitializeAsync();
 var scratch = Path.Combine(Path.GetTempPath(), "scdc-capture-bench-" + Guid.NewGuid().ToString("N")[..8]);
 try
 {
-    foreach (var schemas in modes)
+    foreach (var mode in modes)
     {
-        await RunModeAsync(schemas, Path.Combine(scratch, schemas ? "schemas" : "plain"));
+        await RunModeAsync(mode, Path.Combine(scratch, mode.Name));
     }
 }
 finally
@@ -99,10 +105,11 @@ if (write)
         .AppendLine("transaction. No consumer runs during a measurement: commit → Kafka latency is read back afterwards from each")
         .AppendLine("record's broker append time (`message.timestamp.type=LogAppendTime`) minus its `source.ts_ms` (1 ms resolution).")
         .AppendLine("The capture runs as its own process (fresh per column), registered with the seeds' Activity 3 JSON;")
-        .AppendLine("\"without schemas\" adds `key.converter.schemas.enable=false`, `value.converter.schemas.enable=false`.")
+        .AppendLine("\"without schemas\" adds `key.converter.schemas.enable=false`, `value.converter.schemas.enable=false`; \"zstd\" adds")
+        .AppendLine("`producer.override.compression.type=zstd` (not a default: see the findings).")
         .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, shared; run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average (1/5/15 min) before {loadBefore}, after {loadAfter}.")
         .AppendLine()
-        .AppendLine("| case | " + string.Join(" | ", modes.Select(m => m ? "with schemas" : "without schemas")) + " |")
+        .AppendLine("| case | " + string.Join(" | ", modes.Select(m => m.Heading)) + " |")
         .AppendLine("|---|" + string.Concat(modes.Select(_ => "---|")));
     foreach (var name in cases)
     {
@@ -116,14 +123,15 @@ if (write)
     Console.WriteLine($"written to {path}");
 }
 
-async Task RunModeAsync(bool schemas, string directory)
+async Task RunModeAsync(Mode mode, string directory)
 {
+    var schemas = mode.Schemas;
     await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = Path.Combine(directory, "broker"), FlushPolicy = flush });
-    var connectionString = await postgres.CreateDatabaseAsync(schemas ? "fraud" : "fraudplain");
+    var connectionString = await postgres.CreateDatabaseAsync("fraud" + mode.Name);
     var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
 
     // Slots are per cluster: each column gets its own.
-    var slotName = schemas ? "fraudslot" : "fraudslot_plain";
+    var slotName = "fraudslot_" + mode.Name;
     await using (var connection = new NpgsqlConnection(connectionString))
     {
         await connection.OpenAsync();
@@ -159,6 +167,11 @@ async Task RunModeAsync(bool schemas, string directory)
             config["value.converter.schemas.enable"] = "false";
         }
 
+        if (mode.Compression is { } compression)
+        {
+            config["producer.override.compression.type"] = compression;
+        }
+
         if (maxBatch is not null)
         {
             config["max.batch.size"] = maxBatch;
@@ -192,10 +205,10 @@ async Task RunModeAsync(bool schemas, string directory)
     var acknowledged = clock.Elapsed;
     var captureCpu = capture.CpuSeconds() - cpuBefore;
     var benchCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - benchCpuBefore;
-    Report(schemas, "burst: rows COPY'd (5000 per transaction)", $"{burstRows:N0} in {inserted.TotalSeconds:F2} s = {burstRows / inserted.TotalSeconds:N0} rows/s");
-    Report(schemas, "**burst: events acknowledged by Kafka (first COPY → slot confirmed)**", $"**{burstRows / acknowledged.TotalSeconds:N0} events/s** ({acknowledged.TotalSeconds:F2} s){(complete ? "" : " INCOMPLETE")}");
-    Report(schemas, "burst: capture CPU", $"{captureCpu * 1e6 / burstRows:F1} µs/event ({captureCpu / acknowledged.TotalSeconds * 100:F0}% of a core)");
-    Report(schemas, "burst: broker + loader CPU (bench process)", $"{benchCpu * 1e6 / burstRows:F1} µs/event ({benchCpu / acknowledged.TotalSeconds * 100:F0}% of a core)");
+    Report(mode, "burst: rows COPY'd (5000 per transaction)", $"{burstRows:N0} in {inserted.TotalSeconds:F2} s = {burstRows / inserted.TotalSeconds:N0} rows/s");
+    Report(mode, "**burst: events acknowledged by Kafka (first COPY → slot confirmed)**", $"**{burstRows / acknowledged.TotalSeconds:N0} events/s** ({acknowledged.TotalSeconds:F2} s){(complete ? "" : " INCOMPLETE")}");
+    Report(mode, "burst: capture CPU", $"{captureCpu * 1e6 / burstRows:F1} µs/event ({captureCpu / acknowledged.TotalSeconds * 100:F0}% of a core)");
+    Report(mode, "burst: broker + loader CPU (bench process)", $"{benchCpu * 1e6 / burstRows:F1} µs/event ({benchCpu / acknowledged.TotalSeconds * 100:F0}% of a core)");
 
     // 2. Latency at steady rates below saturation: what an agent waits for an event.
     foreach (var rate in steadyRates)
@@ -208,7 +221,7 @@ async Task RunModeAsync(bool schemas, string directory)
         var cpu = capture.CpuSeconds() - steadyCpu;
         var latencies = latency.Read(from, latency.EndOffset());
         Report(
-            schemas,
+            mode,
             $"steady {rate / 1000}k rows/s ({batch} per transaction every {pacedInterval.TotalMilliseconds:F0} ms): commit → Kafka p50 / p99",
             $"{Percentile(latencies, 50)} / {Percentile(latencies, 99)} ms ({rows / (double)steadySeconds:N0} rows/s achieved, {cpu * 1e6 / rows:F0} µs/event)");
     }
@@ -218,8 +231,8 @@ async Task RunModeAsync(bool schemas, string directory)
     await Task.Delay(TimeSpan.FromSeconds(2));
     var idleCpu = capture.CpuSeconds();
     await Task.Delay(TimeSpan.FromSeconds(5));
-    Report(schemas, "idle after the run: capture CPU", $"{(capture.CpuSeconds() - idleCpu) / 5 * 100:F1}% of a core");
-    Report(schemas, "capture peak working set (VmHWM)", $"{capture.PeakWorkingSetMb():F0} MB");
+    Report(mode, "idle after the run: capture CPU", $"{(capture.CpuSeconds() - idleCpu) / 5 * 100:F1}% of a core");
+    Report(mode, "capture peak working set (VmHWM)", $"{capture.PeakWorkingSetMb():F0} MB");
 }
 
 static long Percentile(long[] values, int percentile)
@@ -289,3 +302,6 @@ internal sealed class SlotWatch(string connectionString, string slot)
         return (T)(await command.ExecuteScalarAsync())!;
     }
 }
+
+/// <summary>A column of the table: the connector's converter and producer settings.</summary>
+internal sealed record Mode(string Name, string Heading, bool Schemas, string? Compression);
