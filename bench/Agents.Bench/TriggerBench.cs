@@ -25,8 +25,8 @@ internal sealed class TriggerBench(
         _broker = broker;
         await FillAsync(broker.BootstrapServers);
         report.Line();
-        report.Line("| agent | instances | events/s | events/s per instance | events/s after the first 10% | batch p50 ms | batch p99 ms | batches (mean size) | time in function | records delivered | alerts | app CPU | Postgres CPU | broker CPU |");
-        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| agent | instances | process start → first batch s | events/s | events/s per instance | events/s after the first 10% | batch p50 ms | batch p99 ms | batches (mean size) | time in function | records delivered | alerts | app CPU | Postgres CPU | broker CPU |");
+        report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var alerts = new Dictionary<string, List<int>>();
         var summaries = new List<string>();
         foreach (var agent in AgentApp.Selected)
@@ -111,7 +111,7 @@ internal sealed class TriggerBench(
             ? "4 partitions as in the seeds (the broker's default for the topic): a group gives each partition to one consumer, so 4 is the most instances that all get work, and the scale controller's target is capped at the partition count too."
             : $"{partitions} partitions: a group gives each partition to one consumer, so at most {partitions} instances get work.");
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Each run: the app as its own process (`dotnet functions/<App>/bin/Release/net10.0/<App>.dll`), `<Function>__Instances` consumers in it, a fresh consumer group and state database, batches of up to {batchSize} (`maxBatchSize`); measured from its first invocation until `<schema>.applied_offsets` covers every record (and, to leave out the cold start of a fresh process, from when it covers 10% of them). Batch latency: the host's per-invocation `Duration` (the function's transaction, not the commit to Kafka); time in function: their sum over the interval per consumer (the rest is fetching, handing over and committing, or waiting for a core). CPU: share of one core over that interval; broker CPU is the broker's process."));
+            $"Each run: the app as its own process (`dotnet functions/<App>/bin/Release/net10.0/<App>.dll`), `<Function>__Instances` consumers in it, a fresh consumer group and state database, batches of up to {batchSize} (`maxBatchSize`); measured from its first invocation (the time from process start to it is shown apart) until `<schema>.applied_offsets` covers every record (and, to leave out the cold start of a fresh process, from when it covers 10% of them). Batch latency: the host's per-invocation `Duration` (the function's transaction, not the commit to Kafka); time in function: their sum over the interval per consumer (the rest is fetching, handing over and committing, or waiting for a core). CPU: share of one core over that interval; broker CPU is the broker's process."));
     }
 
     private async Task<(int Alerts, string? Summary)> RunAsync(AgentApp agent, int instances, string brokers)
@@ -171,7 +171,7 @@ internal sealed class TriggerBench(
         var durations = app.Durations.Order().ToList();
         var replayed = app.Delivered - records.Length;
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"| {agent.Name} | {instances} | {rate:N0} | {rate / instances:N0} | {(records.Length - warm!.Value.Applied) / (end.At - warm.Value.At).TotalSeconds:N0} | {Percentiles.Of(durations, 0.50):N0} | {Percentiles.Of(durations, 0.99):N0} | " +
+            $"| {agent.Name} | {instances} | {start.At.TotalSeconds:N1} | {rate:N0} | {rate / instances:N0} | {(records.Length - warm!.Value.Applied) / (end.At - warm.Value.At).TotalSeconds:N0} | {Percentiles.Of(durations, 0.50):N0} | {Percentiles.Of(durations, 0.99):N0} | " +
             $"{durations.Count:N0} ({records.Length / (double)Math.Max(1, durations.Count):N0}) | {Share(durations.Sum() / 1000 / instances, seconds)} | {app.Delivered:N0}{(replayed > 0 ? $" ({replayed:N0} replayed)" : "")} | " +
             $"{alerts:N0}{(deadLetters > 0 ? $" ({deadLetters} dead letters)" : "")} | {Share(end.App - start.App, seconds)} | {Share(end.Postgres - start.Postgres, seconds)} | {Share(end.Broker - start.Broker, seconds)} |"));
         if (app.Failed > 0)
