@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confluent.Kafka;
 using Npgsql;
 using ServerlessCdc.Capture.Tests.Support;
 using ServerlessCdc.Testing;
@@ -69,6 +70,13 @@ public sealed class ActivityOnBrokerTests(PostgresFixture fixture)
             Assert.Equal("Alice", operations[0].Value!.Value.GetProperty("after").GetProperty("name").GetString());
             Assert.Equal("alice@example.com", operations[1].Value!.Value.GetProperty("after").GetProperty("email").GetString());
             Assert.Null(operations[3].Value);
+
+            // The seeds' JSON sets no topic.creation.*: one partition, as Apache Kafka's default auto-create gives, not the
+            // embedded broker's 4, so that a table keyed by its id keeps each user's rows in order for the agents.
+            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+            {
+                Assert.Single(admin.GetMetadata(Topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions);
+            }
 
             var script = Path.Combine(data, "consumer.py");
             await File.WriteAllTextAsync(script, KafkaPythonConsumer);
