@@ -85,19 +85,7 @@ public sealed class SpendingProfile : IUserState
         return true;
     }
 
-    // Asked for every transaction: a plain loop, not a predicate closure per call.
-    private int IndexOf(long transactionId)
-    {
-        for (var i = 0; i < _spendings.Count; i++)
-        {
-            if (_spendings[i].TransactionId == transactionId)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    private int IndexOf(long transactionId) => _spendings.FindIndex(static (s, id) => s.TransactionId == id, transactionId);
 
     private SpendingVerdict Judge(decimal amount)
     {

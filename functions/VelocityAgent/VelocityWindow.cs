@@ -135,17 +135,5 @@ public sealed class VelocityWindow : IUserState
         _entries.RemoveFront(drop);
     }
 
-    // Asked for every transaction: a plain loop, not a predicate closure per call.
-    private int IndexOf(long transactionId)
-    {
-        for (var i = 0; i < _entries.Count; i++)
-        {
-            if (_entries[i].TransactionId == transactionId)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    private int IndexOf(long transactionId) => _entries.FindIndex(static (e, id) => e.TransactionId == id, transactionId);
 }

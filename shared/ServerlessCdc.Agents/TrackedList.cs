@@ -72,7 +72,21 @@ public sealed class TrackedList<T> : IReadOnlyList<T>
         _keptFromLoaded -= Math.Min(count, _keptFromLoaded);
     }
 
-    public int FindIndex(Predicate<T> match) => _items.FindIndex(match);
+    /// <summary>The index of the first item that matches, or -1.</summary>
+    /// <remarks>The argument travels apart so that a static lambda serves: asked for every record, no closure per call.</remarks>
+    public int FindIndex<TArg>(Func<T, TArg, bool> match, TArg argument)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        for (var i = 0; i < _items.Count; i++)
+        {
+            if (match(_items[i], argument))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Marks the current items as stored (after the transaction that wrote them committed).</summary>
     public void AcceptChanges()

@@ -47,7 +47,7 @@ public sealed class UserStateTable
         // Each user's change, not the state: most users gain an item and lose the oldest (see StateDelta). A row whose
         // version moved since it was read (another process or instance wrote the user) is not updated, and the
         // caller, counting the rows, starts the batch again. Planned as one primary-key lookup per changed user (see
-        // _nestedLoop); a hash join instead copies every old row into a hash table first, and without an index
+        // NestedLoop); a hash join instead copies every old row into a hash table first, and without an index
         // condition it scans the whole table.
         _update = $"""
             UPDATE {table} AS p

@@ -6,10 +6,8 @@ public sealed class SourceBlock
     private readonly ReadOnlyMemory<byte> _message;
     private readonly int _start;
     private readonly int _length;
-    private readonly ChangeEventReaderOptions? _options;
+    private readonly ChangeEventReaderOptions _options;
     private ChangeRow? _fields;
-
-    internal SourceBlock(ChangeRow fields) => _fields = fields;
 
     /// <summary>The block found at [start, start + length) of the message, read on first use: most consumers never look
     /// at it, and it is a third of a payload.</summary>
@@ -22,7 +20,7 @@ public sealed class SourceBlock
     }
 
     /// <summary>All fields, including connector-specific ones.</summary>
-    public ChangeRow Fields => _fields ??= new ChangeRow(_message, EnvelopeParser.ReadObject(_message, _start, _length), null, _options!);
+    public ChangeRow Fields => _fields ??= new ChangeRow(_message, EnvelopeParser.ReadObject(_message, _start, _length), null, _options);
 
     public string? Version => Text("version");
 
