@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
+using ServerlessCdc.Capture.Tests.Support;
 using ServerlessCdc.Testing;
 
 namespace ServerlessCdc.Capture.Tests;
@@ -104,6 +105,61 @@ public sealed class RestApiTests(PostgresFixture fixture) : IAsyncLifetime
         Assert.Contains("The 'database.dbname' value is invalid: A value is required", message);
         Assert.Contains("rename it to 'database.dbname'", message);
         Assert.Empty(await ReadAsync(await http.GetAsync("connectors")) as JsonArray ?? []);
+    }
+
+    // The seeds' Activity 1 as a user types it: register, poll the status until it says RUNNING, then change rows at
+    // once. Before the slot existed RUNNING was already shown, and an insert, update and delete made then were lost.
+    [Fact]
+    public async Task Changes_made_the_moment_status_says_running_are_all_captured()
+    {
+        await using var capture = await StartAsync();
+        using var http = new HttpClient { BaseAddress = capture.RestUri, Timeout = TimeSpan.FromSeconds(20) };
+        var connectionString = fixture.ConnectionString(_database);
+        var seen = new List<string>();
+        for (var round = 1; round <= 12; round++)
+        {
+            var name = $"running-{round}";
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("connectors", Json(SeedBody(fixedKey: true, name, $"running_{round}")))).StatusCode);
+            while (true)
+            {
+                var status = await ReadAsync(await http.GetAsync($"connectors/{name}/status"));
+                var (connector, task) = (status["connector"]!["state"]!.GetValue<string>(), status["tasks"]![0]!["state"]!.GetValue<string>());
+                seen.Add(connector + "/" + task);
+                Assert.True(task is "UNASSIGNED" or "RUNNING", $"round {round}: {status.ToJsonString()}");
+
+                // Either one alone must be enough for a client: each says RUNNING only once the slot keeps every change.
+                if (round % 2 == 0 ? connector == "RUNNING" : task == "RUNNING")
+                {
+                    break;
+                }
+
+                await Task.Delay(5);
+            }
+
+            await SeedConnector.ExecuteAsync(connectionString, $"INSERT INTO activity(id, name) VALUES ({round}, 'Alice')");
+            await SeedConnector.ExecuteAsync(connectionString, $"UPDATE activity SET name = 'Alice {round}' WHERE id = {round}");
+            await SeedConnector.ExecuteAsync(connectionString, $"DELETE FROM activity WHERE id = {round}");
+
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            List<string> operations;
+            while ((operations = Operations(round)).Count < 4 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.True(operations.SequenceEqual(["c", "u", "d", "tombstone"]), $"round {round}: {string.Join(", ", operations)}");
+            Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"connectors/{name}")).StatusCode);
+            await SeedConnector.DropSlotsAsync(connectionString);
+        }
+
+        // The wait was real: UNASSIGNED was seen before RUNNING in some rounds, never RUNNING for one and not the other.
+        Assert.Contains(seen, s => s.Contains("UNASSIGNED", StringComparison.Ordinal));
+        Assert.DoesNotContain("RUNNING/UNASSIGNED", seen);
+
+        List<string> Operations(int id) => _sink.On("dbserver1.public.activity")
+            .Where(r => ListSink.KeyPayload(r).GetProperty("id").GetInt32() == id)
+            .Select(r => r.Value is null ? "tombstone" : ListSink.Payload(r).GetProperty("op").GetString()!)
+            .ToList();
     }
 
     [Fact]

@@ -220,7 +220,7 @@ public static class ConnectRestApi
         ["name"] = name,
         ["connector"] = new JsonObject
         {
-            ["state"] = (runtime.State == ConnectorState.Paused ? ConnectorState.Paused : ConnectorState.Running).ToConnectName(),
+            ["state"] = runtime.InstanceState.ToConnectName(),
             ["worker_id"] = workerId,
         },
         ["tasks"] = new JsonArray(TaskStatus(runtime, workerId)),

@@ -19,6 +19,14 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
 {
     private ChangeForwarder? _forwarder;
 
+    private volatile bool _capturing;
+
+    /// <summary>
+    /// Set once the slot exists (created with its snapshot point, or found): from then on every committed change is kept
+    /// for this connector, so the task may be reported RUNNING, as Debezium's task start returns only after this point.
+    /// </summary>
+    public bool Capturing => _capturing;
+
     /// <summary>Set once streaming has begun (after any snapshot).</summary>
     public bool Streaming { get; private set; }
 
@@ -39,6 +47,7 @@ public sealed class CaptureTask(ConnectorConfig config, string connectionString,
         };
         await replication.Open(cancellation);
         var slot = await SlotSetup.EnsureSlotAsync(dataSource, replication, config, cancellation);
+        _capturing = true;
         if (!slot.Created)
         {
             await SlotSetup.WaitUntilFreeAsync(dataSource, config, cancellation);

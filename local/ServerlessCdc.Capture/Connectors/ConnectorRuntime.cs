@@ -19,11 +19,28 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
 
     public CaptureTask? Task { get; private set; }
 
+    private volatile bool _started;
+
+    /// <summary>
+    /// The task's state. RUNNING only once its slot exists (<see cref="CaptureTask.Capturing"/>): a change committed after
+    /// a client saw RUNNING is never lost. Until then, and again while a restarted run sets up, UNASSIGNED.
+    /// </summary>
     public ConnectorState State => Paused ? ConnectorState.Paused
         : _failure is not null ? ConnectorState.Failed
         : _run is null ? ConnectorState.Unassigned
         : _retrying is not null ? ConnectorState.Restarting
-        : ConnectorState.Running;
+        : Task?.Capturing == true ? ConnectorState.Running
+        : ConnectorState.Unassigned;
+
+    /// <summary>
+    /// The connector's own state, as Connect shows it beside the task's: UNASSIGNED until its task first captures, so a
+    /// client that waits only for the connector's RUNNING loses no change either; RUNNING from then on, also while its
+    /// task restarts or after it failed.
+    /// </summary>
+    public ConnectorState InstanceState => Paused ? ConnectorState.Paused
+        : _run is null ? ConnectorState.Unassigned
+        : _started || Task?.Capturing == true || _failure is not null || _retrying is not null ? ConnectorState.Running
+        : ConnectorState.Unassigned;
 
     /// <summary>The failure's stack trace, as Connect shows it in <c>trace</c>; while restarting, the error being retried.</summary>
     public string? Trace => (_failure ?? _retrying)?.ToString();
@@ -100,7 +117,7 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
 
     private void StartTask()
     {
-        (_failure, _retrying, Retries) = (null, null, 0);
+        (_failure, _retrying, Retries, _started) = (null, null, 0, false);
         _stop = new CancellationTokenSource();
         var token = _stop.Token;
         _run = System.Threading.Tasks.Task.Run(() => RunWithRetriesAsync(token));
@@ -131,6 +148,7 @@ public sealed class ConnectorRuntime(ConnectorConfig config, CaptureOptions opti
             }
             catch (Exception e) when (RetriableErrors.IsRetriable(e))
             {
+                _started |= task.Capturing;
                 // A run that got as far as streaming was a recovery: the count starts again.
                 Retries = task.Streaming ? 1 : Retries + 1;
                 if (Config.ErrorsMaxRetries >= 0 && Retries > Config.ErrorsMaxRetries)

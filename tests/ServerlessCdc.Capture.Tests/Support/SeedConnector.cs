@@ -58,30 +58,6 @@ public static class SeedConnector
         }
     }
 
-    /// <summary>
-    /// Waits for the connector's slot: RUNNING comes before it exists (as with Debezium), and a change committed before
-    /// the slot is neither streamed nor, once gone again, in the snapshot.
-    /// </summary>
-    public static async Task<bool> WaitForSlotAsync(string connectionString, string slot)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 AND active", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = slot });
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while ((long)(await command.ExecuteScalarAsync())! == 0)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-    }
-
     public static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
