@@ -27,6 +27,13 @@ public sealed record CaptureOptions
     /// <summary><c>compression.type</c> of the producer.</summary>
     public string Compression { get; init; } = "none";
 
+    /// <summary>
+    /// How long a stopping task may take to confirm what Kafka acknowledged and close its connections before it is left
+    /// to end by itself (Connect's <c>task.shutdown.graceful.timeout.ms</c>, 5 s by default). A peer that does not answer
+    /// then holds up no stop; the slot resumes from the last confirmed position, so nothing is lost.
+    /// </summary>
+    public TimeSpan TaskShutdownGracefulTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Replaces Kafka (tests); by default each connector gets a <see cref="KafkaRecordSink"/>.</summary>
     public Func<ConnectorConfig, IRecordSink>? SinkFactory { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ServerlessCdc.Capture;
 
 // dotnet run --project local/ServerlessCdc.Capture -- --kafka localhost:9094 --port 8083 --data .cdc/capture --host-alias postgres=127.0.0.1:5432
@@ -20,16 +21,23 @@ for (var i = 0; i < args.Length; i++)
     };
 }
 
-await using var capture = await CaptureServer.StartAsync(options with { HostAliases = aliases });
-Console.WriteLine($"capture: Kafka Connect REST API on {capture.RestUri}, producing to {options.KafkaBootstrapServers}, state in {options.DataDirectory}");
 var stopped = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stopped.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
+}
+
+// Our own handlers, registered before the web host's: it would take SIGTERM for a host lifetime nothing here waits on.
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+var capture = await CaptureServer.StartAsync(options with { HostAliases = aliases });
+Console.WriteLine($"capture: Kafka Connect REST API on {capture.RestUri}, producing to {options.KafkaBootstrapServers}, state in {options.DataDirectory}");
 await stopped.Task;
+
+// Each task confirms on its slot what Kafka acknowledged and stops, or is left behind after
+// task.shutdown.graceful.timeout.ms (a peer that does not answer): nothing more is confirmed, so nothing is lost.
+await capture.DisposeAsync();
 
 static CaptureOptions AddAlias(CaptureOptions options, Dictionary<string, string> aliases, string value)
 {

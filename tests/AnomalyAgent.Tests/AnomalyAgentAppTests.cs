@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using AnomalyAgent.Tests.Support;
 using Npgsql;
 using ServerlessCdc.AnomalyAgent;
@@ -7,7 +8,7 @@ using ServerlessCdc.Testing;
 namespace AnomalyAgent.Tests;
 
 [Collection(PostgresCollection.Name)]
-public sealed class AnomalyAgentAppTests(PostgresFixture postgres) : AgentAppTests(postgres)
+public sealed class AnomalyAgentAppTests(PostgresFixture postgres, ITestOutputHelper output) : AgentAppTests(postgres, output)
 {
     protected override string App => "AnomalyAgent";
 

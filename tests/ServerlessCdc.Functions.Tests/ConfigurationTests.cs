@@ -69,7 +69,7 @@ public sealed class ConfigurationTests : IDisposable
         var set = new ConfigurationBuilder()
             .AddInMemoryCollection([new(FunctionsHostSettings.ShutdownTimeout, "00:00:02")]).Build();
 
-        Assert.Equal(TimeSpan.FromSeconds(10), FunctionsHostSettings.GetShutdownTimeout(empty));
+        Assert.Equal(TimeSpan.FromSeconds(3), FunctionsHostSettings.GetShutdownTimeout(empty));
         Assert.Equal(TimeSpan.FromSeconds(2), FunctionsHostSettings.GetShutdownTimeout(set));
     }
 

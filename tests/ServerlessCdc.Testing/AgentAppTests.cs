@@ -4,6 +4,7 @@ using Npgsql;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Functions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ServerlessCdc.Testing;
 
@@ -12,7 +13,7 @@ namespace ServerlessCdc.Testing;
 /// Each agent's test project derives from it (with its own <c>[Collection(PostgresCollection.Name)]</c>) and
 /// names its app, schema, alert line and reference applier.
 /// </summary>
-public abstract class AgentAppTests(PostgresFixture postgres)
+public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     /// <summary>The folder under <c>functions/</c> and the assembly name, e.g. AnomalyAgent.</summary>
     protected abstract string App { get; }
@@ -86,6 +87,84 @@ public abstract class AgentAppTests(PostgresFixture postgres)
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    // SIGTERM while working through a backlog (a batch in flight, most likely), then SIGTERM with Kafka gone: each stop
+    // takes seconds, and the run finished by a third app still ends exactly as one uninterrupted run.
+    [Fact]
+    public async Task Sigterm_during_a_backlog_and_with_kafka_gone_stops_within_seconds_and_loses_nothing()
+    {
+        var folder = Directory.CreateTempSubdirectory(Prefix + "-stop-");
+        KafkaBroker? broker = null;
+        try
+        {
+            broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = folder.FullName });
+            var port = broker.Port;
+            var database = $"{Prefix}_stop_{Guid.NewGuid():N}"[..24];
+            var settings = Settings(broker.BootstrapServers, database);
+            var workload = Workload.Generate(7, count: 8000, users: 40, partitions: 4, byUser: true);
+            var produced = new List<KafkaRecord>();
+            using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
+            await Produce(producer, workload[..6000], produced);
+
+            await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
+            await using (var first = AppProcess.Start(App, settings))
+            {
+                await WaitFor(async () => await Applied(state) >= 300, first);
+                var stopped = await first.TerminateAsync();
+                output.WriteLine($"{App} during a backlog: {stopped}, {await Applied(state)} of {produced.Count} records applied");
+                Assert.True(stopped.Exited && stopped.ExitCode == 0, $"during a backlog: {stopped}\n{first.Output}");
+            }
+
+            // More work, so the second app is busy when Kafka goes.
+            await Produce(producer, workload[6000..], produced);
+            var before = await Applied(state);
+            await using (var second = AppProcess.Start(App, settings))
+            {
+                await WaitFor(async () => await Applied(state) >= before + 300, second);
+                await broker.DisposeAsync();
+                broker = null;
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                var stopped = await second.TerminateAsync();
+                output.WriteLine($"{App} with Kafka gone: {stopped}");
+                Assert.True(stopped.Exited && stopped.ExitCode == 0, $"Kafka gone: {stopped}\n{second.Output}");
+            }
+
+            broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = port, DataDirectory = folder.FullName });
+            await using (var third = AppProcess.Start(App, settings))
+            {
+                await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, third);
+            }
+
+            await using var expected = await CreateReferenceDatabaseAsync(postgres);
+            await ApplyReferenceAsync(expected.DataSource, produced);
+            await using var actual = OpenDatabase(postgres.ConnectionString(database));
+            Assert.Equal(await expected.DumpAsync(), await actual.DumpAsync());
+        }
+        finally
+        {
+            if (broker is not null)
+            {
+                await broker.DisposeAsync();
+            }
+
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_while_postgres_does_not_answer_stops_within_seconds()
+    {
+        await using var silent = new SilentPeer();
+        var settings = Settings("127.0.0.1:1", $"{Prefix}_silent_{Guid.NewGuid():N}"[..24]);
+        settings["Postgres__Port"] = silent.Port.ToString(CultureInfo.InvariantCulture);
+        await using var app = AppProcess.Start(App, settings);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(app.HasExited, app.Output);
+
+        var stopped = await app.TerminateAsync();
+        output.WriteLine($"{App} with Postgres silent: {stopped}");
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{app.Output}");
     }
 
     [Fact]

@@ -67,6 +67,9 @@ public sealed class AppProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>SIGTERM, as a service manager stops it; how long it took to exit.</summary>
+    public Task<Termination> TerminateAsync() => Termination.TerminateAsync(_process);
+
     /// <summary>SIGKILL: the process dies wherever it is, mid-batch included.</summary>
     public async Task CrashAsync()
     {

@@ -1,11 +1,12 @@
 using Npgsql;
 using ServerlessCdc.Testing;
+using Xunit.Abstractions;
 
 namespace Temperature.Tests;
 
 /// <summary>The built Temperature app as separate processes against the real Postgres.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class TemperatureAppProcessTests(PostgresFixture postgres)
+public sealed class TemperatureAppProcessTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     [Fact]
     public async Task Two_processes_write_one_reading_per_tick_and_average_it()
@@ -25,6 +26,34 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres)
         Assert.Equal(ticks, readings);
         Assert.Contains("Inserted temperature:", first.Output + second.Output);
         Assert.Contains("Average temperature last 2 seconds:", first.Output + second.Output);
+    }
+
+    [Fact]
+    public async Task Sigterm_while_running_stops_within_seconds()
+    {
+        var database = $"office_{Guid.NewGuid():N}"[..20];
+        await using var app = AppProcess.Start("Temperature", Settings(database));
+        await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(database));
+        await WaitFor(async () => await Count(db, "SELECT count(*) FROM temperature_readings WHERE true") >= 2, app);
+
+        var stopped = await app.TerminateAsync();
+        output.WriteLine($"Temperature running: {stopped}");
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{app.Output}");
+    }
+
+    [Fact]
+    public async Task Sigterm_while_postgres_does_not_answer_stops_within_seconds()
+    {
+        await using var silent = new SilentPeer();
+        var settings = Settings($"office_{Guid.NewGuid():N}"[..20]);
+        settings["Postgres__Port"] = silent.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var app = AppProcess.Start("Temperature", settings);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(app.HasExited, app.Output);
+
+        var stopped = await app.TerminateAsync();
+        output.WriteLine($"Temperature with Postgres silent: {stopped}");
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{app.Output}");
     }
 
     [Fact]

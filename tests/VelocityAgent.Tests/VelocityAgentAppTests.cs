@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using VelocityAgent.Tests.Support;
 using Npgsql;
 using ServerlessCdc.VelocityAgent;
@@ -7,7 +8,7 @@ using ServerlessCdc.Testing;
 namespace VelocityAgent.Tests;
 
 [Collection(PostgresCollection.Name)]
-public sealed class VelocityAgentAppTests(PostgresFixture postgres) : AgentAppTests(postgres)
+public sealed class VelocityAgentAppTests(PostgresFixture postgres, ITestOutputHelper output) : AgentAppTests(postgres, output)
 {
     protected override string App => "VelocityAgent";
 

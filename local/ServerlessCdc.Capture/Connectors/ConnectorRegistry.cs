@@ -130,13 +130,7 @@ public sealed class ConnectorRegistry(CaptureOptions options) : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var runtime in _connectors.Values)
-        {
-            await runtime.StopAsync();
-        }
-    }
+    public async ValueTask DisposeAsync() => await Task.WhenAll(_connectors.Values.Select(runtime => runtime.StopAsync()));
 
     // Connect stores the name inside the config too and rejects a config whose name disagrees with the URL.
     private static Dictionary<string, string> WithName(string name, IReadOnlyDictionary<string, string> raw)

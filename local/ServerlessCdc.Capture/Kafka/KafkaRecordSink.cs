@@ -235,7 +235,10 @@ public sealed class KafkaRecordSink : IRecordSink
         _closing = true;
         _wake.Release();
         _sender.Join();
-        _producer.Flush(TimeSpan.FromSeconds(10));
+
+        // No flush: the slot was confirmed before the sink is disposed, only up to what Kafka had acknowledged, so what
+        // is still queued is sent again by the next run either way; waiting for it would only hold up a stop, for
+        // ever when Kafka is gone.
         _producer.Dispose();
         foreach (var batch in _handedOver)
         {

@@ -75,7 +75,7 @@ public sealed class FunctionsApplicationBuilder : IHostApplicationBuilder
         Services.AddTriggerListenerFactory<KafkaTriggerListenerFactory>();
         Services.AddOptions<HostOptions>().PostConfigure<IConfiguration>(LeaveTimeForListenersToStop);
         Services.AddHostedService<FunctionsHostService>();
-        return _builder.Build();
+        return new FunctionsHost(_builder.Build());
     }
 
     // The host's own stop deadline must outlast the listeners' wait-then-cancel, or it would cut it short.

@@ -22,7 +22,7 @@ public static class FunctionsHostSettings
     /// <summary>Time zone for NCRONTAB schedules, e.g. "Europe/Madrid" (default UTC).</summary>
     public const string TimeZone = "WEBSITE_TIME_ZONE";
 
-    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(3);
 
     public static string? GetStorage(IConfiguration configuration)
     {

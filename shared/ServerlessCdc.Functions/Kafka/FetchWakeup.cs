@@ -16,10 +16,10 @@ internal sealed class FetchWakeup
     /// <summary>Well inside the time a full queue takes to drain, and a handful of requests a second at most.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LeadersMaxAge = TimeSpan.FromSeconds(30);
 
-    private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly SharedConsumer _consumer;
     private readonly string _topic;
     private readonly SemaphoreSlim _requested = new(0, 1);
     private Thread? _thread;
@@ -29,7 +29,7 @@ internal sealed class FetchWakeup
     private int[] _onePerLeader = [];
     private long _leadersAt = long.MinValue / 2;
 
-    public FetchWakeup(IConsumer<byte[], byte[]> consumer, string topic)
+    public FetchWakeup(SharedConsumer consumer, string topic)
     {
         _consumer = consumer;
         _topic = topic;
@@ -66,7 +66,7 @@ internal sealed class FetchWakeup
         }
     }
 
-    /// <summary>Waits for a running wake-up and sends no more: the consumer is about to close.</summary>
+    /// <summary>Sends no more; a wake-up under way ends by itself (the consumer outlives it, see <see cref="SharedConsumer"/>).</summary>
     public void Close()
     {
         _closed = true;
@@ -77,8 +77,6 @@ internal sealed class FetchWakeup
         catch (SemaphoreFullException)
         {
         }
-
-        _thread?.Join();
     }
 
     private void Run()
@@ -103,19 +101,30 @@ internal sealed class FetchWakeup
 
     private void Wake()
     {
+        if (!_consumer.TryAcquire())
+        {
+            return;
+        }
+
         try
         {
             foreach (var partition in OnePerLeader())
             {
-                _consumer.QueryWatermarkOffsets(new TopicPartition(_topic, partition), RequestTimeout);
+                if (_closed)
+                {
+                    return;
+                }
+
+                _consumer.Consumer.QueryWatermarkOffsets(new TopicPartition(_topic, partition), RequestTimeout);
             }
         }
         catch (KafkaException)
         {
             // A leader that does not answer has nothing to fetch from either; the consumer reports its errors itself.
         }
-        catch (ObjectDisposedException)
+        finally
         {
+            _consumer.Release();
         }
     }
 
@@ -129,7 +138,7 @@ internal sealed class FetchWakeup
             return _onePerLeader;
         }
 
-        using var admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
+        using var admin = new DependentAdminClientBuilder(_consumer.Consumer.Handle).Build();
         var metadata = admin.GetMetadata(_topic, RequestTimeout);
         var leaders = metadata.Topics.SingleOrDefault(t => t.Topic == _topic)?.Partitions.ToDictionary(p => p.PartitionId, p => p.Leader) ?? [];
         _onePerLeader = [.. assigned.GroupBy(partition => leaders.GetValueOrDefault(partition, -1)).Select(group => group.First())];

@@ -13,6 +13,9 @@ namespace ServerlessCdc.Functions;
 /// </summary>
 internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
 {
+    /// <summary>How long a stop waits for the final commit and the group leave once the batch has ended.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan IdleFlush = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan PollStep = TimeSpan.FromMilliseconds(200);
 
@@ -23,6 +26,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     private readonly KafkaBatchProcessor _processor;
     private readonly ILogger _logger;
     private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly SharedConsumer _shared;
     private readonly FetchWakeup _fetchWakeup;
     private readonly Channel<Batch> _batches;
     private readonly List<KafkaRecord> _buffer;
@@ -45,10 +49,12 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     private bool _consumerClosed;
     private long _epoch;
     private Task? _inFlight;
+    private Task? _stop;
     private Task _pollLoop = Task.CompletedTask;
     private Task _executeLoop = Task.CompletedTask;
     private volatile int[] _assigned = [];
     private int _closed;
+
 
     public KafkaConsumerWorker(KafkaTriggerSettings settings, int instance, KafkaBatchProcessor processor, ILogger logger)
     {
@@ -69,7 +75,8 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
             .SetLogHandler((_, message) => LogLibrdkafka(_logger, message.Level.ToLogLevel(), settings.Function.Name, Instance, message.Facility, message.Message))
             .SetErrorHandler((_, error) => LogClientError(_logger, settings.Function.Name, Instance, error.Reason))
             .Build();
-        _fetchWakeup = new FetchWakeup(_consumer, settings.Topic);
+        _shared = new SharedConsumer(_consumer);
+        _fetchWakeup = new FetchWakeup(_shared, settings.Topic);
     }
 
     public int Instance { get; }
@@ -85,15 +92,20 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         _pollLoop = Task.Factory.StartNew(PollLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>Finishes the running batch (cancelling it after the shutdown timeout), commits, leaves the group.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Finishes the running batch (cancelling it after the shutdown timeout), commits, leaves the group; waits at most
+    /// <see cref="CloseTimeout"/> for the last two, which a broker that is gone can hold for up to session.timeout.ms.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping.IsCancellationRequested)
+        lock (_gate)
         {
-            await _pollLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            return;
+            return _stop ??= StopCoreAsync(cancellationToken);
         }
+    }
 
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -107,10 +119,12 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
 
         try
         {
-            await _pollLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _pollLoop.WaitAsync(_settings.ShutdownTimeout + CloseTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
         {
+            // The poll thread goes on closing by itself (a background thread, and the consumer outlives it, see
+            // SharedConsumer); what it did not commit, the partitions' next owner replays.
             LogGaveUp(_logger, _settings.Function.Name, Instance);
         }
     }
@@ -121,24 +135,39 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
             // Never started, so the poll thread did not close it.
-            _consumer.Dispose();
+            DisposeConsumer();
         }
 
         _stopping.Dispose();
         _cancelInvocation.Dispose();
     }
 
-    /// <summary>The group's committed offsets and the watermarks of <paramref name="partitions"/>, asked of the broker.</summary>
-    internal Dictionary<int, (long? Committed, long Low, long High)> Measure(IReadOnlyList<int> partitions, TimeSpan timeout)
+    /// <summary>
+    /// The group's committed offsets and the watermarks of <paramref name="partitions"/>, asked of the broker; null once
+    /// the consumer is closing, which does not wait for it (<see cref="SharedConsumer"/>).
+    /// </summary>
+    internal Dictionary<int, (long? Committed, long Low, long High)>? Measure(IReadOnlyList<int> partitions, TimeSpan timeout)
     {
-        var topicPartitions = partitions.Select(partition => new TopicPartition(_settings.Topic, partition)).ToList();
-        var committed = _consumer.Committed(topicPartitions, timeout)
-            .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? (long?)null : offset.Offset.Value);
-        return topicPartitions.ToDictionary(partition => partition.Partition.Value, partition =>
+        if (!_shared.TryAcquire())
         {
-            var watermarks = _consumer.QueryWatermarkOffsets(partition, timeout);
-            return (committed.GetValueOrDefault(partition.Partition.Value), watermarks.Low.Value, watermarks.High.Value);
-        });
+            return null;
+        }
+
+        try
+        {
+            var topicPartitions = partitions.Select(partition => new TopicPartition(_settings.Topic, partition)).ToList();
+            var committed = _consumer.Committed(topicPartitions, timeout)
+                .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? (long?)null : offset.Offset.Value);
+            return topicPartitions.ToDictionary(partition => partition.Partition.Value, partition =>
+            {
+                var watermarks = _consumer.QueryWatermarkOffsets(partition, timeout);
+                return (committed.GetValueOrDefault(partition.Partition.Value), watermarks.Low.Value, watermarks.High.Value);
+            });
+        }
+        finally
+        {
+            _shared.Release();
+        }
     }
 
     internal bool IsOpen => Volatile.Read(ref _closed) == 0;
@@ -488,9 +517,11 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         }
         finally
         {
-            _consumer.Dispose();
+            DisposeConsumer();
         }
     }
+
+    private void DisposeConsumer() => _shared.ReleaseOwner();
 
     private static KafkaRecord ToRecord(string topic, ConsumeResult<byte[], byte[]> result)
     {
@@ -533,7 +564,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Functions.{FunctionName}[{Instance}]: closing the consumer failed.")]
     private static partial void LogCloseFailed(ILogger logger, Exception exception, string functionName, int instance);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Function 'Functions.{FunctionName}'[{Instance}] did not end after cancellation; the host stops without it, its batch uncommitted.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Function 'Functions.{FunctionName}'[{Instance}]: the batch or the consumer's close (final commit, leaving the group) did not end in time; the host stops without it, the next owner of its partitions replays what was not committed.")]
     private static partial void LogGaveUp(ILogger logger, string functionName, int instance);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function 'Functions.{FunctionName}'[{Instance}] still runs after the shutdown timeout ({Timeout}); cancelling it.")]

@@ -55,9 +55,10 @@ internal sealed partial class KafkaDeadLetterSink(
         }
     }
 
+    // Briefly: each send is awaited until acknowledged before its batch commits, so nothing a commit relies on is queued.
     public void Dispose()
     {
-        producer.Flush(TimeSpan.FromSeconds(5));
+        producer.Flush(TimeSpan.FromSeconds(1));
         producer.Dispose();
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class KafkaTriggerListener(
     TimeProvider time,
     ILoggerFactory loggers) : ITriggerListener, IKafkaStatusSource
 {
-    private static readonly TimeSpan MeasureTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MeasureTimeout = TimeSpan.FromSeconds(2);
     private readonly ILogger _logger = loggers.CreateLogger($"Function.{settings.Function.Name}");
     private readonly List<KafkaConsumerWorker> _workers = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -70,8 +70,9 @@ internal sealed partial class KafkaTriggerListener(
 
     // Its own thread, not the pool's: the client calls block for several broker round trips, and a broker in this
     // process (tests, the embedded stack) answers on the pool, which then starved for up to a second.
+    // A caller that stops waiting (the host is stopping) leaves the measurement to end on its own thread.
     public Task<KafkaTriggerStatus> MeasureAsync(CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(Measure, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task.Factory.StartNew(Measure, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(cancellationToken);
 
     // The lag of every partition of the topic for the group, as the scale controller sees it, whichever
     // process holds the partition; Instance is -1 for partitions held elsewhere (or by no one).
@@ -87,7 +88,7 @@ internal sealed partial class KafkaTriggerListener(
                 partitionCount = ids.Count;
                 var holders = _workers.SelectMany(w => w.Assigned.Select(partition => (partition, w.Instance)))
                     .ToDictionary(pair => pair.partition, pair => pair.Instance);
-                foreach (var (partition, (committed, low, high)) in worker.Measure(ids, MeasureTimeout).OrderBy(pair => pair.Key))
+                foreach (var (partition, (committed, low, high)) in (worker.Measure(ids, MeasureTimeout) ?? []).OrderBy(pair => pair.Key))
                 {
                     var lag = Math.Max(0, high - Math.Max(committed ?? low, low));
                     partitions.Add(new KafkaPartitionStatus(partition, holders.GetValueOrDefault(partition, -1), committed, high, lag));

@@ -65,7 +65,11 @@ internal sealed class EmbeddedPostgresService(EmbeddedPostgres cluster) : IHoste
 internal sealed class DatabaseStartupService(
     string database, NpgsqlDataSource dataSource, string connectionString, Assembly? migrations, ILoggerFactory loggers) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    // Npgsql does not cancel a connection attempt (it waits out its connect timeout, 15 s): a stop during start-up
+    // leaves the attempt behind instead of waiting for a server that does not answer.
+    public Task StartAsync(CancellationToken cancellationToken) => PrepareAsync(cancellationToken).WaitAsync(cancellationToken);
+
+    private async Task PrepareAsync(CancellationToken cancellationToken)
     {
         if (await PostgresDatabase.EnsureCreatedAsync(connectionString, cancellationToken))
         {

@@ -87,6 +87,9 @@ public sealed class CaptureProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager stops it; how long it took to exit.</summary>
+    public Task<Termination> TerminateAsync() => Termination.TerminateAsync(_process);
+
     /// <summary>SIGKILL: no shutdown hook runs, nothing is flushed or confirmed.</summary>
     public async Task KillAsync()
     {
