@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using ServerlessCdc.Capture.Tests.Support;
 using ServerlessCdc.Testing;
@@ -47,8 +46,8 @@ public sealed class CrashRecoveryTests(PostgresFixture fixture, ITestOutputHelpe
             await stopInserting.CancelAsync();
             var inserted = await inserting;
 
-            var complete = await watcher.WaitUntilAsync(r => Ids(r).Distinct().Count() >= inserted);
-            var ids = Ids(watcher.Records);
+            var complete = await watcher.WaitUntilAsync(r => TopicWatcher.KeyIds(r).Distinct().Count() >= inserted);
+            var ids = TopicWatcher.KeyIds(watcher.Records);
             var duplicates = ids.Count - ids.Distinct().Count();
             output.WriteLine($"inserted {inserted} rows, {ids.Count} events, {duplicates} duplicates, {beforeRestart} events before the restart");
             var missing = Enumerable.Range(1, inserted).Except(ids).ToList();
@@ -69,11 +68,6 @@ public sealed class CrashRecoveryTests(PostgresFixture fixture, ITestOutputHelpe
             }
         }
     }
-
-    private static List<int> Ids(IEnumerable<Confluent.Kafka.ConsumeResult<byte[]?, byte[]?>> records) => records
-        .Where(r => r.Message.Value is not null)
-        .Select(r => JsonDocument.Parse(r.Message.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32())
-        .ToList();
 
     // Small transactions back to back, so the kill lands between and inside them; returns how many rows committed.
     private static async Task<int> InsertContinuouslyAsync(string connectionString, CancellationToken stop)

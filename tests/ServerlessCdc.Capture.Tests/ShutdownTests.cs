@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using ServerlessCdc.Capture.Tests.Support;
 using ServerlessCdc.Testing;
@@ -51,8 +50,8 @@ public sealed class ShutdownTests(PostgresFixture fixture, ITestOutputHelper out
             await kafka.RestartAsync();
             await using var again = await CaptureProcess.StartAsync(kafka.BootstrapServers, data, postgres);
             await using var all = new TopicWatcher(kafka.BootstrapServers, Topic);
-            var complete = await all.WaitUntilAsync(r => Ids(r).Distinct().Count() >= 200, seconds: 30);
-            var missing = Enumerable.Range(1, 200).Except(Ids(all.Records)).ToList();
+            var complete = await all.WaitUntilAsync(r => TopicWatcher.KeyIds(r).Distinct().Count() >= 200, seconds: 30);
+            var missing = Enumerable.Range(1, 200).Except(TopicWatcher.KeyIds(all.Records)).ToList();
             Assert.True(complete && missing.Count == 0, $"{missing.Count} of 200 rows lost, first {string.Join(", ", missing.Take(10))}\n{again.Output}");
         }
         finally
@@ -98,9 +97,4 @@ public sealed class ShutdownTests(PostgresFixture fixture, ITestOutputHelper out
 
     private static Task InsertAsync(string connectionString, int first, int last) =>
         SeedConnector.ExecuteAsync(connectionString, $"INSERT INTO activity SELECT g, 'row ' || g FROM generate_series({first}, {last}) g");
-
-    private static List<int> Ids(IEnumerable<Confluent.Kafka.ConsumeResult<byte[]?, byte[]?>> records) => records
-        .Where(r => r.Message.Value is not null)
-        .Select(r => JsonDocument.Parse(r.Message.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32())
-        .ToList();
 }

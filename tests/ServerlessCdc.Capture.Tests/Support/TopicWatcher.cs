@@ -38,6 +38,12 @@ public sealed class TopicWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>The <c>id</c> of each change event's key (tombstones left out), in the order read.</summary>
+    public static List<int> KeyIds(IEnumerable<ConsumeResult<byte[]?, byte[]?>> records) => records
+        .Where(r => r.Message.Value is not null)
+        .Select(r => System.Text.Json.JsonDocument.Parse(r.Message.Key!).RootElement.GetProperty("payload").GetProperty("id").GetInt32())
+        .ToList();
+
     /// <summary>Waits until <paramref name="done"/> holds for the records so far; false after <paramref name="seconds"/>.</summary>
     public async Task<bool> WaitUntilAsync(Func<IReadOnlyList<ConsumeResult<byte[]?, byte[]?>>, bool> done, int seconds = 15)
     {
