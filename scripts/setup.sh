@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine (root, no Docker) for ServerlessCdc, and is quick when all is present:
-#   apt packages:  PostgreSQL 15 server, librdkafka 2.0.2 (+ -dev for librdkafka.so), kcat, python3-kafka
-#   local NuGet feed: a placeholder librdkafka.redist that Confluent.Kafka 1.9.3 depends on (.nuget-local/)
+#   apt packages:  PostgreSQL 15 server, kcat, python3-kafka (Confluent.Kafka's librdkafka comes from NuGet)
 #   npm:           kafkajs for the broker's client-compatibility tests (tests/clients/node_modules)
 #   dotnet restore of ServerlessCdc.sln
 set -euo pipefail
@@ -9,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 say() { printf 'setup: %s\n' "$*"; }
 
-apt_packages=(postgresql-15 postgresql-client-15 librdkafka1 librdkafka-dev kcat python3-kafka)
+apt_packages=(postgresql-15 postgresql-client-15 kcat python3-kafka)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,15 +28,6 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
 else
   say "apt packages present: ${apt_packages[*]}"
-fi
-
-feed="$root/.nuget-local"
-if ! ls "$feed"/librdkafka.redist.1.9.2.nupkg >/dev/null 2>&1; then
-  say "packing the placeholder librdkafka.redist 1.9.2 into .nuget-local/"
-  mkdir -p "$feed"
-  dotnet pack build/librdkafka.redist/librdkafka.redist.csproj -c Release -o "$feed" --nologo -v quiet >/dev/null
-else
-  say "local NuGet feed present (.nuget-local/librdkafka.redist.1.9.2.nupkg)"
 fi
 
 if [[ -f tests/clients/package.json ]]; then

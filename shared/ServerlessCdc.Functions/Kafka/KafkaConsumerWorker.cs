@@ -19,15 +19,12 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     private static readonly TimeSpan IdleFlush = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan PollStep = TimeSpan.FromMilliseconds(200);
 
-    // How long after a full batch an empty poll still asks for a fetch wake-up (see FetchWakeup); an idle consumer asks none.
-    private static readonly TimeSpan BusyWindow = TimeSpan.FromSeconds(2);
 
     private readonly KafkaTriggerSettings _settings;
     private readonly KafkaBatchProcessor _processor;
     private readonly ILogger _logger;
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly SharedConsumer _shared;
-    private readonly FetchWakeup _fetchWakeup;
     private readonly Channel<Batch> _batches;
     private readonly List<KafkaRecord> _buffer;
     private readonly CancellationTokenSource _stopping = new();
@@ -76,7 +73,6 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
             .SetErrorHandler((_, error) => LogClientError(_logger, settings.Function.Name, Instance, error.Reason))
             .Build();
         _shared = new SharedConsumer(_consumer);
-        _fetchWakeup = new FetchWakeup(_shared, settings.Topic);
     }
 
     public int Instance { get; }
@@ -176,17 +172,11 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     {
         var stopping = _stopping.Token;
         var oldest = DateTime.MinValue;
-        var lastFull = long.MinValue / 2;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 var result = Consume(_buffer.Count == 0 ? PollStep : IdleFlush);
-                if (result is null && Environment.TickCount64 - lastFull < BusyWindow.TotalMilliseconds)
-                {
-                    // Busy a moment ago and now nothing: the queue may have run dry under a fetcher gone to sleep.
-                    _fetchWakeup.Request(_assigned);
-                }
 
                 if (result is not null)
                 {
@@ -207,10 +197,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
                 var due = result is null || DateTime.UtcNow - oldest >= _settings.Options.SubscriberInterval;
                 if (full)
                 {
-                    // A backlog: librdkafka's queue may fill up while this batch waits or runs, and its fetcher sleep.
                     WaitToHandOver(stopping);
-                    lastFull = Environment.TickCount64;
-                    _fetchWakeup.Request(_assigned);
                 }
                 else if (due)
                 {
@@ -508,7 +495,6 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
                 _consumerClosed = true;
             }
 
-            _fetchWakeup.Close();
             _consumer.Close();
         }
         catch (Exception exception) when (exception is KafkaException or AggregateException)

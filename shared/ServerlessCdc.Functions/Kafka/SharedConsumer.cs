@@ -3,8 +3,8 @@ using Confluent.Kafka;
 namespace ServerlessCdc.Functions;
 
 /// <summary>
-/// A consumer that helper threads (lag measurements, fetch wake-ups) call besides its poll thread, disposed once the
-/// last of them is done. A stop then does not wait for a call blocked on a broker that does not answer (librdkafka 2.0's
+/// A consumer that other threads (lag measurements) call besides its poll thread, disposed once the last of them is
+/// done. A stop then does not wait for a call blocked on a broker that does not answer (librdkafka 2.0's
 /// watermark query waits out socket.timeout.ms whatever its own timeout), and no call ever runs on a disposed handle.
 /// </summary>
 internal sealed class SharedConsumer(IConsumer<byte[], byte[]> consumer)
