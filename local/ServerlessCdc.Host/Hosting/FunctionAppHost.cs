@@ -1,0 +1,274 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessCdc.Host.Protocol;
+using ServerlessCdc.Host.Rpc;
+using ServerlessCdc.Host.Workers;
+
+namespace ServerlessCdc.Host.Hosting;
+
+/// <summary>
+/// Runs one function app's worker as the Functions host does: serves <c>FunctionRpc.EventStream</c> over HTTP/2 on
+/// loopback, starts the worker from the app's worker.config.json, initializes it, asks for its functions (worker
+/// indexing, or the app's functions.metadata when the worker defers to the host) and loads them; then invokes them.
+/// </summary>
+public sealed partial class FunctionAppHost : IAsyncDisposable
+{
+    public const string HostVersion = "4.1040.0";
+    public const string MetadataFileName = "functions.metadata";
+
+    private readonly WebApplication _server;
+    private readonly WorkerProcess _worker;
+    private readonly WorkerChannel _channel;
+    private readonly ILogger _logger;
+
+    private FunctionAppHost(WebApplication server, WorkerProcess worker, WorkerChannel channel, IReadOnlyList<LoadedFunction> functions, ILogger logger)
+    {
+        _server = server;
+        _worker = worker;
+        _channel = channel;
+        Functions = functions;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<LoadedFunction> Functions { get; }
+
+    public WorkerProcess Worker => _worker;
+
+    public static async Task<FunctionAppHost> StartAsync(FunctionAppHostOptions options, ILoggerFactory loggers, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var appDirectory = Path.GetFullPath(options.AppDirectory);
+        var config = WorkerConfig.Load(appDirectory);
+        var logger = loggers.CreateLogger("Host");
+
+        var server = await StartServerAsync(loggers, cancellation).ConfigureAwait(false);
+        var registry = server.Services.GetRequiredService<WorkerRegistry>();
+        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var workerId = Guid.NewGuid().ToString();
+        var connecting = registry.Expect(workerId);
+        var worker = WorkerProcess.Start(config, address, workerId, Guid.NewGuid().ToString(), options.Environment,
+            loggers.CreateLogger("Worker." + Path.GetFileNameWithoutExtension(config.WorkerPath)));
+        try
+        {
+            var first = await Task.WhenAny(connecting, worker.Exited, Task.Delay(options.WorkerStartTimeout, cancellation)).ConfigureAwait(false);
+            if (first != connecting)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                throw new HostConfigurationException(worker.ExitCode is { } code
+                    ? $"The worker ({config.WorkerPath}) exited with code {code} before it connected to the host:{Environment.NewLine}{worker.RecentOutput}"
+                    : $"The worker ({config.WorkerPath}) did not connect to the host at {address} within {options.WorkerStartTimeout.TotalSeconds:0} s:{Environment.NewLine}{worker.RecentOutput}");
+            }
+
+            var channel = await connecting.ConfigureAwait(false);
+            await InitializeAsync(channel, appDirectory, cancellation).ConfigureAwait(false);
+            var functions = await LoadFunctionsAsync(channel, appDirectory, config, cancellation).ConfigureAwait(false);
+            return new FunctionAppHost(server, worker, channel, functions, logger);
+        }
+        catch
+        {
+            registry.Forget(workerId);
+            await worker.DisposeAsync().ConfigureAwait(false);
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Invokes <paramref name="functionName"/> with its trigger's input and metadata; returns the worker's answer.</summary>
+    public async Task<InvocationResponse> InvokeAsync(string functionName, TypedData triggerInput,
+        IReadOnlyDictionary<string, TypedData>? triggerMetadata = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(triggerInput);
+        var function = Functions.FirstOrDefault(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase))
+            ?? throw new HostConfigurationException($"No function '{functionName}' in this app; it has {string.Join(", ", Functions.Select(f => f.Name))}.");
+        var request = new InvocationRequest
+        {
+            InvocationId = Guid.NewGuid().ToString(),
+            FunctionId = function.FunctionId,
+            InputData = { new ParameterBinding { Name = function.TriggerName, Data = triggerInput } },
+            TraceContext = new RpcTraceContext(),
+            RetryContext = new RetryContext(),
+        };
+        foreach (var (key, value) in triggerMetadata ?? new Dictionary<string, TypedData>())
+        {
+            request.TriggerMetadata[key] = value;
+        }
+
+        try
+        {
+            var answer = await _channel.RequestAsync(new StreamingMessage { InvocationRequest = request }, WorkerChannel.Keys.Invocation(request.InvocationId), cancellation)
+                .ConfigureAwait(false);
+            return answer.InvocationResponse;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            _channel.Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The worker is asked to end, then made to: the grace period is the worker's to use.
+        var grace = TimeSpan.FromSeconds(2);
+        try
+        {
+            _channel.Send(new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grace) } });
+            await _worker.Exited.WaitAsync(grace).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is TimeoutException or IOException)
+        {
+            LogWorkerKilled(_logger, grace.TotalSeconds);
+        }
+
+        _channel.Close();
+        await _worker.DisposeAsync().ConfigureAwait(false);
+        await _server.StopAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<WebApplication> StartServerAsync(ILoggerFactory loggers, CancellationToken cancellation)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddSingleton<WorkerRegistry>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = null;
+            grpc.MaxSendMessageSize = null;
+        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        var server = builder.Build();
+        server.MapGrpcService<FunctionRpcService>();
+        await server.StartAsync(cancellation).ConfigureAwait(false);
+        return server;
+    }
+
+    private static async Task InitializeAsync(WorkerChannel channel, string appDirectory, CancellationToken cancellation)
+    {
+        var init = new WorkerInitRequest { HostVersion = HostVersion, WorkerDirectory = appDirectory, FunctionAppDirectory = appDirectory };
+        var answer = await channel.RequestAsync(new StreamingMessage { WorkerInitRequest = init }, WorkerChannel.Keys.Init, cancellation).ConfigureAwait(false);
+        ThrowIfFailed(answer.WorkerInitResponse.Result, "initialize");
+    }
+
+    private static async Task<IReadOnlyList<LoadedFunction>> LoadFunctionsAsync(WorkerChannel channel, string appDirectory, WorkerConfig config,
+        CancellationToken cancellation)
+    {
+        var request = new StreamingMessage { FunctionsMetadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = appDirectory } };
+        var answer = (await channel.RequestAsync(request, WorkerChannel.Keys.Metadata, cancellation).ConfigureAwait(false)).FunctionMetadataResponse;
+        IReadOnlyList<RpcFunctionMetadata> metadata = answer.UseDefaultMetadataIndexing || !config.WorkerIndexing
+            ? ReadMetadataFile(appDirectory)
+            : [.. answer.FunctionMetadataResults];
+        if (!answer.UseDefaultMetadataIndexing)
+        {
+            ThrowIfFailed(answer.Result, "list its functions");
+        }
+
+        var loaded = new List<LoadedFunction>();
+        foreach (var function in metadata)
+        {
+            if (function.FunctionId.Length == 0)
+            {
+                function.FunctionId = Guid.NewGuid().ToString();
+            }
+
+            AddBindings(function);
+            var load = new FunctionLoadRequest { FunctionId = function.FunctionId, Metadata = function };
+            var result = await channel.RequestAsync(new StreamingMessage { FunctionLoadRequest = load }, WorkerChannel.Keys.Load(function.FunctionId), cancellation)
+                .ConfigureAwait(false);
+            ThrowIfFailed(result.FunctionLoadResponse.Result, $"load Functions.{function.Name}");
+            loaded.Add(LoadedFunction.From(function));
+        }
+
+        return loaded;
+    }
+
+    // functions.metadata, as Worker.Sdk writes it: a JSON array of { name, scriptFile, entryPoint, language, bindings }.
+    private static List<RpcFunctionMetadata> ReadMetadataFile(string appDirectory)
+    {
+        var path = Path.Combine(appDirectory, MetadataFileName);
+        if (!File.Exists(path))
+        {
+            throw new HostConfigurationException($"No {MetadataFileName} in '{appDirectory}', and the worker does not list its functions itself: build the app with Microsoft.Azure.Functions.Worker.Sdk.");
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var functions = new List<RpcFunctionMetadata>();
+        foreach (var item in document.RootElement.EnumerateArray())
+        {
+            string Text(string name) => item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+            var function = new RpcFunctionMetadata
+            {
+                Name = Text("name"),
+                ScriptFile = Text("scriptFile"),
+                EntryPoint = Text("entryPoint"),
+                Language = Text("language"),
+                Directory = appDirectory,
+            };
+            if (item.TryGetProperty("bindings", out var bindings))
+            {
+                function.RawBindings.Add(bindings.EnumerateArray().Select(binding => binding.GetRawText()));
+            }
+
+            functions.Add(function);
+        }
+
+        return functions;
+    }
+
+    // The worker binds by the bindings map (name → type, direction, data type); raw_bindings keep the whole JSON.
+    private static void AddBindings(RpcFunctionMetadata function)
+    {
+        if (function.Bindings.Count > 0)
+        {
+            return;
+        }
+
+        foreach (var raw in function.RawBindings)
+        {
+            using var binding = JsonDocument.Parse(raw);
+            var root = binding.RootElement;
+            string Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+            var info = new BindingInfo
+            {
+                Type = Text("type"),
+                Direction = Text("direction").ToUpperInvariant() switch
+                {
+                    "OUT" => BindingInfo.Types.Direction.Out,
+                    "INOUT" => BindingInfo.Types.Direction.Inout,
+                    _ => BindingInfo.Types.Direction.In,
+                },
+                DataType = Text("dataType").ToUpperInvariant() switch
+                {
+                    "STRING" => BindingInfo.Types.DataType.String,
+                    "BINARY" => BindingInfo.Types.DataType.Binary,
+                    "STREAM" => BindingInfo.Types.DataType.Stream,
+                    _ => BindingInfo.Types.DataType.Undefined,
+                },
+            };
+            function.Bindings[Text("name")] = info;
+        }
+    }
+
+    private static void ThrowIfFailed(StatusResult? result, string what)
+    {
+        if (result is null || result.Status == StatusResult.Types.Status.Success)
+        {
+            return;
+        }
+
+        var detail = result.Exception is { } e ? $"{e.Message}{Environment.NewLine}{e.StackTrace}" : result.Result;
+        throw new HostConfigurationException($"The worker could not {what}: {detail}");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The worker did not exit within {Seconds} s of WorkerTerminate; killed.")]
+    private static partial void LogWorkerKilled(ILogger logger, double seconds);
+}

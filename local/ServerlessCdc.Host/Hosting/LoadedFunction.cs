@@ -1,0 +1,24 @@
+using System.Text.Json;
+using ServerlessCdc.Host.Protocol;
+
+namespace ServerlessCdc.Host.Hosting;
+
+/// <summary>A function the worker loaded: its id for invocations, its bindings as functions.metadata describes them.</summary>
+public sealed record LoadedFunction(string Name, string FunctionId, string EntryPoint, IReadOnlyList<JsonElement> Bindings)
+{
+    /// <summary>The trigger binding (type ending in "Trigger", direction in).</summary>
+    public JsonElement Trigger => Bindings.FirstOrDefault(b => TypeOf(b).EndsWith("Trigger", StringComparison.OrdinalIgnoreCase));
+
+    public string TriggerType => TypeOf(Trigger);
+
+    public string TriggerName => Trigger.ValueKind == JsonValueKind.Object && Trigger.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "";
+
+    internal static string TypeOf(JsonElement binding) =>
+        binding.ValueKind == JsonValueKind.Object && binding.TryGetProperty("type", out var type) ? type.GetString() ?? "" : "";
+
+    internal static LoadedFunction From(RpcFunctionMetadata metadata) => new(
+        metadata.Name,
+        metadata.FunctionId,
+        metadata.EntryPoint,
+        [.. metadata.RawBindings.Select(raw => JsonDocument.Parse(raw).RootElement.Clone())]);
+}

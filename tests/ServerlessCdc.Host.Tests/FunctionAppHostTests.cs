@@ -1,0 +1,88 @@
+using System.Text.Json;
+using ServerlessCdc.Host.Hosting;
+using ServerlessCdc.Host.Protocol;
+
+namespace ServerlessCdc.Host.Tests;
+
+/// <summary>A real isolated worker (Worker.Sdk build, Microsoft.Azure.Functions.Worker.Grpc) driven over FunctionRpc.</summary>
+public sealed class FunctionAppHostTests
+{
+    [Fact]
+    public async Task Starts_the_worker_loads_its_functions_and_invokes_a_timer_function()
+    {
+        using var logs = new LogCapture();
+        using var loggers = logs.CreateFactory();
+        await using var host = await FunctionAppHost.StartAsync(new FunctionAppHostOptions { AppDirectory = WorkerApps.TimerWorker }, loggers);
+
+        Assert.Equal(["Fail", "Tick"], host.Functions.Select(f => f.Name).Order());
+        var tick = host.Functions.Single(f => f.Name == "Tick");
+        Assert.Equal("timerTrigger", tick.TriggerType);
+        Assert.Equal("*/5 * * * * *", tick.Trigger.GetProperty("schedule").GetString());
+
+        var timer = JsonSerializer.Serialize(new
+        {
+            Schedule = new { AdjustForDST = true },
+            ScheduleStatus = new { Last = "2026-12-06T10:00:00+00:00", Next = "2026-12-06T10:00:05+00:00", LastUpdated = "2026-12-06T10:00:00+00:00" },
+            IsPastDue = true,
+        });
+        var response = await host.InvokeAsync("Tick", new TypedData { Json = timer });
+
+        Assert.True(response.Result.Status == StatusResult.Types.Status.Success, response.Result.ToString());
+        Assert.Contains(logs.Lines, line => line.Message.Contains("tick: past due True, next 2026-12-06T10:00:05", StringComparison.Ordinal)
+            && line.Message.Contains(response.InvocationId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failing_function_answers_failure_with_its_exception()
+    {
+        using var logs = new LogCapture();
+        using var loggers = logs.CreateFactory();
+        await using var host = await FunctionAppHost.StartAsync(new FunctionAppHostOptions { AppDirectory = WorkerApps.TimerWorker }, loggers);
+
+        var response = await host.InvokeAsync("Fail", new TypedData { Json = """{"IsPastDue":false}""" });
+
+        Assert.Equal(StatusResult.Types.Status.Failure, response.Result.Status);
+        Assert.Contains("failing on purpose", response.Result.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_folder_that_is_not_a_worker_app_is_refused_naming_what_is_missing()
+    {
+        var folder = Directory.CreateTempSubdirectory("not-an-app-");
+        try
+        {
+            using var loggers = new LogCapture().CreateFactory();
+            var error = await Assert.ThrowsAsync<HostConfigurationException>(() =>
+                FunctionAppHost.StartAsync(new FunctionAppHostOptions { AppDirectory = folder.FullName }, loggers));
+            Assert.Contains("worker.config.json", error.Message, StringComparison.Ordinal);
+            Assert.Contains(folder.FullName, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_that_never_connects_is_reported_after_the_start_timeout()
+    {
+        var folder = Directory.CreateTempSubdirectory("silent-worker-");
+        try
+        {
+            // sh -c "sleep 30" <worker path> --functions-uri …: a process that runs and never opens its stream.
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "worker.config.json"), """
+                { "description": { "language": "dotnet-isolated", "defaultExecutablePath": "/bin/sh", "arguments": ["-c", "sleep 30"],
+                  "defaultWorkerPath": "Silent.dll", "workerIndexing": "true" } }
+                """);
+            using var loggers = new LogCapture().CreateFactory();
+            var error = await Assert.ThrowsAsync<HostConfigurationException>(() => FunctionAppHost.StartAsync(
+                new FunctionAppHostOptions { AppDirectory = folder.FullName, WorkerStartTimeout = TimeSpan.FromSeconds(2) }, loggers));
+            Assert.Contains("did not connect to the host", error.Message, StringComparison.Ordinal);
+            Assert.Contains("within 2 s", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
