@@ -46,6 +46,32 @@ public sealed class FunctionAppHostTests
     }
 
     [Fact]
+    public async Task A_worker_killed_with_sigkill_is_started_again_and_serves_invocations()
+    {
+        using var logs = new LogCapture();
+        using var loggers = logs.CreateFactory();
+        await using var host = await FunctionAppHost.StartAsync(new FunctionAppHostOptions { AppDirectory = WorkerApps.TimerWorker }, loggers);
+        var first = host.Worker.Id;
+
+        using (var process = System.Diagnostics.Process.GetProcessById(first))
+        {
+            process.Kill();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (host.Restarts == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(host.Restarts == 1, logs.Text);
+        Assert.NotEqual(first, host.Worker.Id);
+        var response = await host.InvokeAsync("Tick", new TypedData { Json = """{"IsPastDue":false}""" });
+        Assert.True(response.Result.Status == StatusResult.Types.Status.Success, response.Result.ToString());
+        Assert.Contains(logs.Lines, line => line.Message.Contains($"(process {first}) exited with code 137", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_folder_that_is_not_a_worker_app_is_refused_naming_what_is_missing()
     {
         var folder = Directory.CreateTempSubdirectory("not-an-app-");

@@ -17,29 +17,51 @@ namespace ServerlessCdc.Host.Hosting;
 /// Runs one function app's worker as the Functions host does: serves <c>FunctionRpc.EventStream</c> over HTTP/2 on
 /// loopback, starts the worker from the app's worker.config.json, initializes it, asks for its functions (worker
 /// indexing, or the app's functions.metadata when the worker defers to the host) and loads them; then invokes them.
+/// A worker that dies is started again after a backoff (1 s, doubling to 30 s while restarts fail).
 /// </summary>
 public sealed partial class FunctionAppHost : IAsyncDisposable
 {
     public const string HostVersion = "4.1040.0";
     public const string MetadataFileName = "functions.metadata";
 
-    private readonly WebApplication _server;
-    private readonly WorkerProcess _worker;
-    private readonly WorkerChannel _channel;
-    private readonly ILogger _logger;
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    private FunctionAppHost(WebApplication server, WorkerProcess worker, WorkerChannel channel, IReadOnlyList<LoadedFunction> functions, ILogger logger)
+    private readonly WebApplication _server;
+    private readonly WorkerRegistry _registry;
+    private readonly Uri _address;
+    private readonly WorkerConfig _config;
+    private readonly FunctionAppHostOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource<WorkerSession> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WorkerSession _session;
+    private Task _supervising = Task.CompletedTask;
+
+    private FunctionAppHost(WebApplication server, Uri address, WorkerConfig config, FunctionAppHostOptions options, ILoggerFactory loggers,
+        WorkerSession session)
     {
         _server = server;
-        _worker = worker;
-        _channel = channel;
-        Functions = functions;
-        _logger = logger;
+        _registry = server.Services.GetRequiredService<WorkerRegistry>();
+        _address = address;
+        _config = config;
+        _options = options;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("Host");
+        _session = session;
+        _ready.SetResult(session);
     }
 
-    public IReadOnlyList<LoadedFunction> Functions { get; }
+    /// <summary>The functions the worker loaded (the first worker's; a restarted one loads the same build).</summary>
+    public IReadOnlyList<LoadedFunction> Functions { get; private set; } = [];
 
-    public WorkerProcess Worker => _worker;
+    /// <summary>The worker process serving invocations now.</summary>
+    public WorkerProcess Worker => _session.Process;
+
+    /// <summary>How many times a worker that died was started again.</summary>
+    public int Restarts { get; private set; }
 
     public static async Task<FunctionAppHost> StartAsync(FunctionAppHostOptions options, ILoggerFactory loggers, CancellationToken cancellation = default)
     {
@@ -47,11 +69,127 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         var appDirectory = Path.GetFullPath(options.AppDirectory);
         var config = WorkerConfig.Load(appDirectory);
-        var logger = loggers.CreateLogger("Host");
-
         var server = await StartServerAsync(loggers, cancellation).ConfigureAwait(false);
-        var registry = server.Services.GetRequiredService<WorkerRegistry>();
-        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        try
+        {
+            var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var session = await StartSessionAsync(server.Services.GetRequiredService<WorkerRegistry>(), address, config, options, loggers, cancellation)
+                .ConfigureAwait(false);
+            var host = new FunctionAppHost(server, address, config, options with { AppDirectory = appDirectory }, loggers, session) { Functions = session.Functions };
+            host._supervising = host.SuperviseAsync();
+            return host;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Invokes <paramref name="functionName"/> with its trigger's input and metadata; returns the worker's answer. While a
+    /// worker is being restarted, waits for it; if the worker dies during the invocation, throws <see cref="IOException"/>.
+    /// </summary>
+    public async Task<InvocationResponse> InvokeAsync(string functionName, TypedData triggerInput,
+        IReadOnlyDictionary<string, TypedData>? triggerMetadata = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(triggerInput);
+        if (!Functions.Any(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new HostConfigurationException($"No function '{functionName}' in this app; it has {string.Join(", ", Functions.Select(f => f.Name))}.");
+        }
+
+        Task<WorkerSession> ready;
+        lock (_gate)
+        {
+            ready = _ready.Task;
+        }
+
+        var session = await ready.WaitAsync(cancellation).ConfigureAwait(false);
+        var function = session.Functions.First(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase));
+        var request = new InvocationRequest
+        {
+            InvocationId = Guid.NewGuid().ToString(),
+            FunctionId = function.FunctionId,
+            InputData = { new ParameterBinding { Name = function.TriggerName, Data = triggerInput } },
+            TraceContext = new RpcTraceContext(),
+            RetryContext = new RetryContext(),
+        };
+        foreach (var (key, value) in triggerMetadata ?? new Dictionary<string, TypedData>())
+        {
+            request.TriggerMetadata[key] = value;
+        }
+
+        try
+        {
+            var answer = await session.Channel.RequestAsync(new StreamingMessage { InvocationRequest = request }, WorkerChannel.Keys.Invocation(request.InvocationId), cancellation)
+                .ConfigureAwait(false);
+            return answer.InvocationResponse;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            TrySend(session.Channel, new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _supervising.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await StopSessionAsync(_session, _logger).ConfigureAwait(false);
+        await _server.StopAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    // Waits for the worker to die, then starts another, backing off while starts fail; invocations wait meanwhile.
+    private async Task SuperviseAsync()
+    {
+        var backoff = FirstBackoff;
+        try
+        {
+            while (true)
+            {
+                await _session.Process.Exited.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (_ready.Task.IsCompleted)
+                    {
+                        _ready = new TaskCompletionSource<WorkerSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                }
+
+                LogWorkerDied(_logger, _session.Process.Id, _session.Process.ExitCode, backoff.TotalSeconds, _session.Process.RecentOutput);
+                await StopSessionAsync(_session, _logger).ConfigureAwait(false);
+                await Task.Delay(backoff, _stopping.Token).ConfigureAwait(false);
+                try
+                {
+                    var session = await StartSessionAsync(_registry, _address, _config, _options, _loggers, _stopping.Token).ConfigureAwait(false);
+                    _session = session;
+                    Restarts++;
+                    backoff = FirstBackoff;
+                    LogWorkerRestarted(_logger, session.Process.Id, Restarts);
+                    lock (_gate)
+                    {
+                        _ready.TrySetResult(session);
+                    }
+                }
+                catch (Exception exception) when (exception is HostConfigurationException or IOException)
+                {
+                    LogRestartFailed(_logger, exception, exception.Message);
+                    backoff = backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task<WorkerSession> StartSessionAsync(WorkerRegistry registry, Uri address, WorkerConfig config, FunctionAppHostOptions options,
+        ILoggerFactory loggers, CancellationToken cancellation)
+    {
         var workerId = Guid.NewGuid().ToString();
         var connecting = registry.Expect(workerId);
         var worker = WorkerProcess.Start(config, address, workerId, Guid.NewGuid().ToString(), options.Environment,
@@ -68,70 +206,50 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
             }
 
             var channel = await connecting.ConfigureAwait(false);
-            await InitializeAsync(channel, appDirectory, cancellation).ConfigureAwait(false);
-            var functions = await LoadFunctionsAsync(channel, appDirectory, config, cancellation).ConfigureAwait(false);
-            return new FunctionAppHost(server, worker, channel, functions, logger);
+            await InitializeAsync(channel, config.AppDirectory, cancellation).ConfigureAwait(false);
+            var functions = await LoadFunctionsAsync(channel, config.AppDirectory, config, cancellation).ConfigureAwait(false);
+            return new WorkerSession(worker, channel, functions);
         }
         catch
         {
             registry.Forget(workerId);
             await worker.DisposeAsync().ConfigureAwait(false);
-            await server.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Invokes <paramref name="functionName"/> with its trigger's input and metadata; returns the worker's answer.</summary>
-    public async Task<InvocationResponse> InvokeAsync(string functionName, TypedData triggerInput,
-        IReadOnlyDictionary<string, TypedData>? triggerMetadata = null, CancellationToken cancellation = default)
+    // The worker is asked to end, then made to: the grace period is the worker's to use.
+    private static async Task StopSessionAsync(WorkerSession session, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(triggerInput);
-        var function = Functions.FirstOrDefault(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase))
-            ?? throw new HostConfigurationException($"No function '{functionName}' in this app; it has {string.Join(", ", Functions.Select(f => f.Name))}.");
-        var request = new InvocationRequest
-        {
-            InvocationId = Guid.NewGuid().ToString(),
-            FunctionId = function.FunctionId,
-            InputData = { new ParameterBinding { Name = function.TriggerName, Data = triggerInput } },
-            TraceContext = new RpcTraceContext(),
-            RetryContext = new RetryContext(),
-        };
-        foreach (var (key, value) in triggerMetadata ?? new Dictionary<string, TypedData>())
-        {
-            request.TriggerMetadata[key] = value;
-        }
-
-        try
-        {
-            var answer = await _channel.RequestAsync(new StreamingMessage { InvocationRequest = request }, WorkerChannel.Keys.Invocation(request.InvocationId), cancellation)
-                .ConfigureAwait(false);
-            return answer.InvocationResponse;
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            _channel.Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
-            throw;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // The worker is asked to end, then made to: the grace period is the worker's to use.
         var grace = TimeSpan.FromSeconds(2);
-        try
+        if (session.Process.ExitCode is null && TrySend(session.Channel,
+            new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grace) } }))
         {
-            _channel.Send(new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grace) } });
-            await _worker.Exited.WaitAsync(grace).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is TimeoutException or IOException)
-        {
-            LogWorkerKilled(_logger, grace.TotalSeconds);
+            try
+            {
+                await session.Process.Exited.WaitAsync(grace).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogWorkerKilled(logger, grace.TotalSeconds);
+            }
         }
 
-        _channel.Close();
-        await _worker.DisposeAsync().ConfigureAwait(false);
-        await _server.StopAsync().ConfigureAwait(false);
-        await _server.DisposeAsync().ConfigureAwait(false);
+        session.Channel.Close();
+        await session.Process.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static bool TrySend(WorkerChannel channel, StreamingMessage message)
+    {
+        try
+        {
+            channel.Send(message);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task<WebApplication> StartServerAsync(ILoggerFactory loggers, CancellationToken cancellation)
@@ -271,4 +389,16 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The worker did not exit within {Seconds} s of WorkerTerminate; killed.")]
     private static partial void LogWorkerKilled(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The worker (process {ProcessId}) exited with code {ExitCode}; starting another in {Seconds} s. Its last output:\n{Output}")]
+    private static partial void LogWorkerDied(ILogger logger, int processId, int? exitCode, double seconds, string output);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker restarted (process {ProcessId}, restart {Restarts}).")]
+    private static partial void LogWorkerRestarted(ILogger logger, int processId, int restarts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Restarting the worker failed: {Problem}")]
+    private static partial void LogRestartFailed(ILogger logger, Exception exception, string problem);
+
+    /// <summary>One worker process and its stream, with the function ids it loaded.</summary>
+    private sealed record WorkerSession(WorkerProcess Process, WorkerChannel Channel, IReadOnlyList<LoadedFunction> Functions);
 }
