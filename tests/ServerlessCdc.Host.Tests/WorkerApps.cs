@@ -5,6 +5,8 @@ public static class WorkerApps
 {
     public static string TimerWorker => Output("TimerWorker");
 
+    public static string KafkaWorker => Output("KafkaWorker");
+
     private static string Output(string app)
     {
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
