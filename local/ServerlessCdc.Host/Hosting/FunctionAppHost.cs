@@ -208,6 +208,11 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
             var channel = await connecting.ConfigureAwait(false);
             await InitializeAsync(channel, config.AppDirectory, cancellation).ConfigureAwait(false);
             var functions = await LoadFunctionsAsync(channel, config.AppDirectory, config, cancellation).ConfigureAwait(false);
+            foreach (var function in functions)
+            {
+                TriggerCheck.Validate(function, name => options.Environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
+            }
+
             return new WorkerSession(worker, channel, functions);
         }
         catch

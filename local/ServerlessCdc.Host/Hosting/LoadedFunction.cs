@@ -11,7 +11,10 @@ public sealed record LoadedFunction(string Name, string FunctionId, string Entry
 
     public string TriggerType => TypeOf(Trigger);
 
-    public string TriggerName => Trigger.ValueKind == JsonValueKind.Object && Trigger.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "";
+    public string TriggerName => NameOf(Trigger);
+
+    internal static string NameOf(JsonElement binding) =>
+        binding.ValueKind == JsonValueKind.Object && binding.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "";
 
     internal static string TypeOf(JsonElement binding) =>
         binding.ValueKind == JsonValueKind.Object && binding.TryGetProperty("type", out var type) ? type.GetString() ?? "" : "";
