@@ -14,7 +14,7 @@ public sealed class FunctionAppHostTests
         using var loggers = logs.CreateFactory();
         await using var host = await FunctionAppHost.StartAsync(new FunctionAppHostOptions { AppDirectory = WorkerApps.TimerWorker }, loggers);
 
-        Assert.Equal(["Fail", "Tick"], host.Functions.Select(f => f.Name).Order());
+        Assert.Equal(["EverySecond", "Fail", "Tick"], host.Functions.Select(f => f.Name).Order());
         var tick = host.Functions.Single(f => f.Name == "Tick");
         Assert.Equal("timerTrigger", tick.TriggerType);
         Assert.Equal("*/5 * * * * *", tick.Trigger.GetProperty("schedule").GetString());

@@ -223,13 +223,15 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         }
     }
 
-    // The worker is asked to end, then made to: the grace period is the worker's to use.
+    // The worker is asked to end (WorkerTerminate, then the end of its stream, which it waits for), then made to: the
+    // grace period is the worker's to use.
     private static async Task StopSessionAsync(WorkerSession session, ILogger logger)
     {
         var grace = TimeSpan.FromSeconds(2);
         if (session.Process.ExitCode is null && TrySend(session.Channel,
             new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grace) } }))
         {
+            session.Channel.Close();
             try
             {
                 await session.Process.Exited.WaitAsync(grace).ConfigureAwait(false);

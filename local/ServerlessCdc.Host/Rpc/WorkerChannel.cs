@@ -51,27 +51,25 @@ public sealed partial class WorkerChannel(string workerId, ILogger logger)
         }
     }
 
-    /// <summary>Serves the stream until either side ends it; every request still waiting then fails.</summary>
+    /// <summary>
+    /// Serves the stream until either side ends it: the worker by closing its side, the host by <see cref="Close"/>
+    /// (what was sent before is written first). Every request still waiting then fails.
+    /// </summary>
     internal async Task RunAsync(IAsyncStreamReader<StreamingMessage> incoming, IServerStreamWriter<StreamingMessage> outgoing, CancellationToken cancellation)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var writing = WriteAsync(outgoing, stop.Token);
+        var reading = ReadAsync(incoming, stop.Token);
         try
         {
-            while (await incoming.MoveNext(stop.Token).ConfigureAwait(false))
-            {
-                Receive(incoming.Current);
-            }
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or IOException or Grpc.Core.RpcException)
-        {
-            // The worker went away or the host is stopping: the waiting requests learn it below.
+            await Task.WhenAny(reading, writing).ConfigureAwait(false);
         }
         finally
         {
             _outgoing.Writer.TryComplete();
             await stop.CancelAsync().ConfigureAwait(false);
             await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var gone = new IOException($"Worker {workerId} closed its stream.");
             foreach (var waiting in _waiting.Values)
             {
@@ -82,7 +80,22 @@ public sealed partial class WorkerChannel(string workerId, ILogger logger)
         }
     }
 
-    /// <summary>Ends the stream from the host's side (the worker is being stopped).</summary>
+    private async Task ReadAsync(IAsyncStreamReader<StreamingMessage> incoming, CancellationToken cancellation)
+    {
+        try
+        {
+            while (await incoming.MoveNext(cancellation).ConfigureAwait(false))
+            {
+                Receive(incoming.Current);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or Grpc.Core.RpcException)
+        {
+            // The worker went away or the host is stopping: the waiting requests learn it from RunAsync.
+        }
+    }
+
+    /// <summary>Ends the stream from the host's side once what was sent is written (the worker is being stopped).</summary>
     public void Close() => _outgoing.Writer.TryComplete();
 
     private async Task WriteAsync(IServerStreamWriter<StreamingMessage> outgoing, CancellationToken cancellation)

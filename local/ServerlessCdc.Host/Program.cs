@@ -1,0 +1,99 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using ServerlessCdc.Host;
+using ServerlessCdc.Host.Hosting;
+using ServerlessCdc.Host.Triggers;
+
+// ServerlessCdc.Host [start] --script-root <app build output> [--functions A B ...] [--verbose]
+// Runs a built isolated-worker app as `func start` would: the worker over gRPC, its timer functions on their schedules.
+string? scriptRoot = null;
+var only = new List<string>();
+var verbose = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "start":
+            break;
+        case "--script-root" when i + 1 < args.Length:
+            scriptRoot = args[++i];
+            break;
+        case "--functions":
+            while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                only.Add(args[++i]);
+            }
+
+            break;
+        case "--verbose":
+            verbose = true;
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: ServerlessCdc.Host start --script-root <app folder> [--functions A B ...] [--verbose]");
+            return 2;
+    }
+}
+
+scriptRoot = Path.GetFullPath(scriptRoot ?? Environment.CurrentDirectory);
+using var loggers = LoggerFactory.Create(builder => builder
+    .AddSimpleConsole(console =>
+    {
+        console.SingleLine = true;
+        console.UseUtcTimestamp = true;
+        console.TimestampFormat = "HH:mm:ss.fff ";
+    })
+    .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+    .AddFilter("Microsoft", verbose ? LogLevel.Information : LogLevel.Warning)
+    .AddFilter("Grpc", verbose ? LogLevel.Information : LogLevel.Warning));
+var logger = loggers.CreateLogger("Host");
+
+using var stopping = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stopping.Cancel();
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+try
+{
+    var settings = AppSettings.Load(scriptRoot);
+    await using var host = await FunctionAppHost.StartAsync(
+        new FunctionAppHostOptions { AppDirectory = scriptRoot, Environment = settings }, loggers, stopping.Token);
+    string? Setting(string name) => settings.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
+
+    var unknown = only.Where(name => !host.Functions.Any(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))).ToList();
+    if (unknown.Count > 0)
+    {
+        throw new HostConfigurationException($"--functions names {string.Join(", ", unknown)}, which the app does not have; it has {string.Join(", ", host.Functions.Select(f => f.Name))}.");
+    }
+
+    var running = host.Functions.Where(f => only.Count == 0 || only.Contains(f.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+    var listeners = running.Select(function => (function, listener: function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
+        ? TimerTriggerListener.Create(host, function, Setting, TimeProvider.System, loggers.CreateLogger("Function." + function.Name))
+        : null)).ToList();
+
+    // As Core Tools lists them.
+    Console.WriteLine();
+    Console.WriteLine("Functions:");
+    Console.WriteLine();
+    foreach (var (function, listener) in listeners)
+    {
+        Console.WriteLine($"        {function.Name}: {(listener?.Description ?? function.TriggerType + " (not run by this host yet)")}");
+    }
+
+    Console.WriteLine();
+    await Task.WhenAll(listeners.Where(l => l.listener is not null).Select(l => Task.Run(() => l.listener!.RunAsync(stopping.Token))));
+    await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    return 0;
+}
+catch (HostConfigurationException e)
+{
+    Console.Error.WriteLine("The host cannot start: " + e.Message);
+    return 1;
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    return 0;
+}
