@@ -120,6 +120,9 @@ public sealed class ConsumerGroupTests
         var perPartition = broker.Broker.Topics.Get(topic)!.Partitions.Select(p => p.HighWatermark).ToList();
         Assert.Equal(800, perPartition.Sum());
         var expected = perPartition.SelectMany((hw, p) => Enumerable.Range(0, (int)hw).Select(o => (p, (long)o))).Order().ToList();
+        var twice = processed.GroupBy(x => (x.Partition, x.Offset)).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key.Partition}:{g.Key.Offset} by {string.Join(", ", g.Select(x => x.Member))}").ToList();
+        Assert.True(twice.Count == 0, $"{twice.Count} records processed and committed twice: {string.Join("; ", twice.Take(10))}");
         Assert.Equal(expected, processed.Select(x => (x.Partition, x.Offset)).Order().ToList());
         for (var p = 0; p < 4; p++)
         {
