@@ -4,11 +4,12 @@ using ServerlessCdc.Host;
 using ServerlessCdc.Host.Hosting;
 using ServerlessCdc.Host.Triggers;
 
-// ServerlessCdc.Host [start] --script-root <app build output> [--functions A B ...] [--verbose]
+// ServerlessCdc.Host [start] --script-root <app build output> [--functions A B ...] [--port 7071] [--verbose]
 // Runs a built isolated-worker app as `func start` would: the worker over gRPC, its timer functions on their schedules.
 string? scriptRoot = null;
 var only = new List<string>();
 var verbose = false;
+var port = 7071;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -28,8 +29,16 @@ for (var i = 0; i < args.Length; i++)
         case "--verbose":
             verbose = true;
             break;
+        case "--port" when i + 1 < args.Length:
+            if (!int.TryParse(args[++i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port > 65535)
+            {
+                Console.Error.WriteLine($"--port must be a port number, not '{args[i]}'.");
+                return 2;
+            }
+
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: ServerlessCdc.Host start --script-root <app folder> [--functions A B ...] [--verbose]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: ServerlessCdc.Host start --script-root <app folder> [--functions A B ...] [--port 7071] [--verbose]");
             return 2;
     }
 }
@@ -84,6 +93,9 @@ try
     }
 
     Console.WriteLine();
+    await using var admin = await StartAdminAsync(host, port, loggers, stopping.Token);
+    Console.WriteLine($"Admin: POST {admin.Address}admin/functions/<name> runs a function now.");
+    Console.WriteLine();
     await Task.WhenAll(listeners.Where(l => l.listener is not null).Select(l => Task.Run(() => l.listener!.RunAsync(stopping.Token))));
     await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     return 0;
@@ -96,4 +108,16 @@ catch (HostConfigurationException e)
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 {
     return 0;
+}
+
+static async Task<AdminEndpoint> StartAdminAsync(FunctionAppHost host, int port, ILoggerFactory loggers, CancellationToken cancellation)
+{
+    try
+    {
+        return await AdminEndpoint.StartAsync(host, port, loggers, cancellation);
+    }
+    catch (IOException e)
+    {
+        throw new HostConfigurationException($"Port {port} is in use ({e.Message}); choose another with --port.");
+    }
 }

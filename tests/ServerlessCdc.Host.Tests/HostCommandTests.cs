@@ -11,7 +11,7 @@ public sealed class HostCommandTests(ITestOutputHelper output)
     [Fact]
     public async Task Runs_the_chosen_timer_function_on_its_schedule_and_stops_within_seconds_of_sigterm()
     {
-        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "EverySecond");
+        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "EverySecond", "--port", FreePort());
         Assert.True(await host.WaitForAsync(text => Count(text, "Executed 'Functions.EverySecond' (Succeeded") >= 3, TimeSpan.FromSeconds(30)), host.Text);
         Assert.Contains("EverySecond: timerTrigger '* * * * * *', RunOnStartup", host.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("Functions.Tick", host.Text, StringComparison.Ordinal);
@@ -22,9 +22,43 @@ public sealed class HostCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_admin_endpoint_runs_a_timer_function_on_demand()
+    {
+        var port = FreePort();
+        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Tick", "--port", port);
+        Assert.True(await host.WaitForAsync(text => text.Contains("Admin: POST", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), host.Text);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        using (var run = await http.PostAsync("admin/functions/Tick", new StringContent("{}")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, run.StatusCode);
+        }
+
+        Assert.True(await host.WaitForAsync(text => text.Contains("Admin run of 'Functions.Tick'", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), host.Text);
+        Assert.Contains("tick: past due False", host.Text, StringComparison.Ordinal);
+        Assert.Contains("): Success", host.Text, StringComparison.Ordinal);
+
+        using var missing = await http.PostAsync("admin/functions/Nope", new StringContent("{}"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("No function 'Nope'", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_refused_naming_it()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Tick", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Text);
+        Assert.Equal(1, host.Process.ExitCode);
+        Assert.Contains($"Port {port} is in use", host.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_function_name_the_app_does_not_have_is_refused_naming_it()
     {
-        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Nope");
+        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Nope", "--port", FreePort());
         Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Text);
         Assert.Equal(1, host.Process.ExitCode);
         Assert.Contains("--functions names Nope, which the app does not have", host.Text, StringComparison.Ordinal);
@@ -47,6 +81,31 @@ public sealed class HostCommandTests(ITestOutputHelper output)
             folder.Delete(recursive: true);
         }
     }
+
+    // Core Tools' hands: scripts/func with the fixture's project folder, already built by the solution's build.
+    [Fact]
+    public async Task Func_start_runs_a_project_folder_as_core_tools_would()
+    {
+        var info = new ProcessStartInfo(Path.Combine(ChildProcess.RepositoryRoot, "scripts", "func"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "start", "--script-root", Path.Combine(ChildProcess.RepositoryRoot, "tests", "Fixtures", "TimerWorker"), "--no-build",
+            "--functions", "EverySecond", "--port", FreePort() })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var host = new HostProcess(Process.Start(info)!);
+        Assert.True(await host.WaitForAsync(text => text.Contains("Executed 'Functions.EverySecond' (Succeeded", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), host.Text);
+        Assert.Contains("Functions:", host.Text, StringComparison.Ordinal);
+        var stopped = await Termination.TerminateAsync(host.Process);
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{host.Text}");
+    }
+
+    private static string FreePort() => PostgresFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 

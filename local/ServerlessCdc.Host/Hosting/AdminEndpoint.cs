@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessCdc.Host.Protocol;
+
+namespace ServerlessCdc.Host.Hosting;
+
+/// <summary>
+/// Core Tools' admin API on loopback: <c>POST /admin/functions/{name}</c> runs a non-HTTP function now (202, as Core
+/// Tools answers), a timer with a TimerInfo that is not past due; <c>GET /admin/functions</c> lists the functions.
+/// </summary>
+public sealed partial class AdminEndpoint : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AdminEndpoint(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<AdminEndpoint> StartAsync(FunctionAppHost host, int port, ILoggerFactory loggers, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        var logger = loggers.CreateLogger("Host.Admin");
+        app.MapGet("/admin/functions", () => Results.Json(host.Functions.Select(f => new { name = f.Name, trigger = f.TriggerType })));
+        app.MapPost("/admin/functions/{name}", (string name) =>
+        {
+            var function = host.Functions.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (function is null)
+            {
+                return Results.NotFound(new { message = $"No function '{name}'; the app has {string.Join(", ", host.Functions.Select(f => f.Name))}." });
+            }
+
+            // As Core Tools: accepted at once, run in the background, its outcome in the host's log.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    var input = function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
+                        ? JsonSerializer.Serialize(new { Schedule = new { AdjustForDST = true }, IsPastDue = false })
+                        : "{}";
+                    var response = await host.InvokeAsync(function.Name, new TypedData { Json = input }).ConfigureAwait(false);
+                    LogRun(logger, function.Name, response.InvocationId, response.Result.Status.ToString());
+                }
+                catch (Exception exception) when (exception is IOException or HostConfigurationException)
+                {
+                    LogRun(logger, function.Name, "", exception.Message);
+                }
+            }, CancellationToken.None);
+            return Results.StatusCode(StatusCodes.Status202Accepted);
+        });
+        await app.StartAsync(cancellation).ConfigureAwait(false);
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return new AdminEndpoint(app, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Admin run of 'Functions.{Function}' (Id={InvocationId}): {Outcome}")]
+    private static partial void LogRun(ILogger logger, string function, string invocationId, string outcome);
+}
