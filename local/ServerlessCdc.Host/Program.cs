@@ -70,7 +70,6 @@ try
     var settings = AppSettings.Load(scriptRoot);
     await using var host = await FunctionAppHost.StartAsync(
         new FunctionAppHostOptions { AppDirectory = scriptRoot, Environment = settings }, loggers, stopping.Token);
-    string? Setting(string name) => settings.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
 
     var unknown = only.Where(name => !host.Functions.Any(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))).ToList();
     if (unknown.Count > 0)
@@ -80,7 +79,7 @@ try
 
     var running = host.Functions.Where(f => only.Count == 0 || only.Contains(f.Name, StringComparer.OrdinalIgnoreCase)).ToList();
     var listeners = running.Select(function => (function, listener: function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
-        ? TimerTriggerListener.Create(host, function, Setting, TimeProvider.System, loggers.CreateLogger("Function." + function.Name))
+        ? TimerTriggerListener.Create(host, function, TimeProvider.System, loggers.CreateLogger("Function." + function.Name))
         : null)).ToList();
 
     // As Core Tools lists them.

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using ServerlessCdc.Testing;
 using Xunit.Abstractions;
 
@@ -11,22 +10,22 @@ public sealed class HostCommandTests(ITestOutputHelper output)
     [Fact]
     public async Task Runs_the_chosen_timer_function_on_its_schedule_and_stops_within_seconds_of_sigterm()
     {
-        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "EverySecond", "--port", FreePort());
-        Assert.True(await host.WaitForAsync(text => Count(text, "Executed 'Functions.EverySecond' (Succeeded") >= 3, TimeSpan.FromSeconds(30)), host.Text);
-        Assert.Contains("EverySecond: timerTrigger '* * * * * *', RunOnStartup", host.Text, StringComparison.Ordinal);
-        Assert.DoesNotContain("Functions.Tick", host.Text, StringComparison.Ordinal);
+        await using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "EverySecond", "--port", FreePort());
+        Assert.True(await host.WaitForOutputAsync(text => Count(text, "Executed 'Functions.EverySecond' (Succeeded") >= 3, TimeSpan.FromSeconds(30)), host.Output);
+        Assert.Contains("EverySecond: timerTrigger '* * * * * *', RunOnStartup", host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Functions.Tick", host.Output, StringComparison.Ordinal);
 
-        var stopped = await Termination.TerminateAsync(host.Process);
+        var stopped = await host.TerminateAsync();
         output.WriteLine($"host: {stopped}");
-        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{host.Text}");
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{host.Output}");
     }
 
     [Fact]
     public async Task The_admin_endpoint_runs_a_timer_function_on_demand()
     {
         var port = FreePort();
-        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Tick", "--port", port);
-        Assert.True(await host.WaitForAsync(text => text.Contains("Admin: POST", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), host.Text);
+        await using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Tick", "--port", port);
+        Assert.True(await host.WaitForOutputAsync(text => text.Contains("Admin: POST", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), host.Output);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
 
         using (var run = await http.PostAsync("admin/functions/Tick", new StringContent("{}")))
@@ -34,9 +33,9 @@ public sealed class HostCommandTests(ITestOutputHelper output)
             Assert.Equal(System.Net.HttpStatusCode.Accepted, run.StatusCode);
         }
 
-        Assert.True(await host.WaitForAsync(text => text.Contains("Admin run of 'Functions.Tick'", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), host.Text);
-        Assert.Contains("tick: past due False", host.Text, StringComparison.Ordinal);
-        Assert.Contains("): Success", host.Text, StringComparison.Ordinal);
+        Assert.True(await host.WaitForOutputAsync(text => text.Contains("Admin run of 'Functions.Tick'", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), host.Output);
+        Assert.Contains("tick: past due False", host.Output, StringComparison.Ordinal);
+        Assert.Contains("): Success", host.Output, StringComparison.Ordinal);
 
         using var missing = await http.PostAsync("admin/functions/Nope", new StringContent("{}"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
@@ -49,19 +48,19 @@ public sealed class HostCommandTests(ITestOutputHelper output)
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         taken.Start();
         var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Tick", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Text);
-        Assert.Equal(1, host.Process.ExitCode);
-        Assert.Contains($"Port {port} is in use", host.Text, StringComparison.Ordinal);
+        await using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Tick", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Output);
+        Assert.Equal(1, host.ExitCode);
+        Assert.Contains($"Port {port} is in use", host.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_function_name_the_app_does_not_have_is_refused_naming_it()
     {
-        using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Nope", "--port", FreePort());
-        Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Text);
-        Assert.Equal(1, host.Process.ExitCode);
-        Assert.Contains("--functions names Nope, which the app does not have", host.Text, StringComparison.Ordinal);
+        await using var host = Start("start", "--script-root", WorkerApps.TimerWorker, "--functions", "Nope", "--port", FreePort());
+        Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Output);
+        Assert.Equal(1, host.ExitCode);
+        Assert.Contains("--functions names Nope, which the app does not have", host.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,10 +70,10 @@ public sealed class HostCommandTests(ITestOutputHelper output)
         try
         {
             await File.WriteAllTextAsync(Path.Combine(folder.FullName, "local.settings.json"), """{ "IsEncrypted": true, "Values": { "A": "xyz" } }""");
-            using var host = Start("start", "--script-root", folder.FullName);
-            Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Text);
-            Assert.Equal(1, host.Process.ExitCode);
-            Assert.Contains("\"IsEncrypted\": true; this host cannot decrypt it", host.Text, StringComparison.Ordinal);
+            await using var host = Start("start", "--script-root", folder.FullName);
+            Assert.True(await host.WaitForExitAsync(TimeSpan.FromSeconds(60)), host.Output);
+            Assert.Equal(1, host.ExitCode);
+            Assert.Contains("\"IsEncrypted\": true; this host cannot decrypt it", host.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -86,116 +85,33 @@ public sealed class HostCommandTests(ITestOutputHelper output)
     [Fact]
     public async Task Func_start_runs_a_project_folder_as_core_tools_would()
     {
-        var info = new ProcessStartInfo(Path.Combine(ChildProcess.RepositoryRoot, "scripts", "func"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(Path.Combine(ChildProcess.RepositoryRoot, "scripts", "func"));
         foreach (var argument in new[] { "start", "--script-root", Path.Combine(ChildProcess.RepositoryRoot, "tests", "Fixtures", "TimerWorker"), "--no-build",
             "--functions", "EverySecond", "--port", FreePort() })
         {
             info.ArgumentList.Add(argument);
         }
 
-        using var host = new HostProcess(Process.Start(info)!);
-        Assert.True(await host.WaitForAsync(text => text.Contains("Executed 'Functions.EverySecond' (Succeeded", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), host.Text);
-        Assert.Contains("Functions:", host.Text, StringComparison.Ordinal);
-        var stopped = await Termination.TerminateAsync(host.Process);
-        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{host.Text}");
+        await using var host = AppProcess.Start(info);
+        Assert.True(await host.WaitForOutputAsync(text => text.Contains("Executed 'Functions.EverySecond' (Succeeded", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), host.Output);
+        Assert.Contains("Functions:", host.Output, StringComparison.Ordinal);
+        var stopped = await host.TerminateAsync();
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{host.Output}");
     }
 
     private static string FreePort() => PostgresFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 
-    private static HostProcess Start(params string[] arguments)
+    private static AppProcess Start(params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ServerlessCdc.Host.dll"));
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
-        return new HostProcess(Process.Start(info)!);
-    }
-
-    private sealed class HostProcess : IDisposable
-    {
-        private readonly StringBuilder _text = new();
-
-        public HostProcess(Process process)
-        {
-            Process = process;
-            process.OutputDataReceived += (_, e) => Append(e.Data);
-            process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Text
-        {
-            get
-            {
-                lock (_text)
-                {
-                    return _text.ToString();
-                }
-            }
-        }
-
-        public async Task<bool> WaitForAsync(Func<string, bool> done, TimeSpan timeout)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (!done(Text))
-            {
-                if (DateTime.UtcNow > deadline || Process.HasExited)
-                {
-                    return false;
-                }
-
-                await Task.Delay(100);
-            }
-
-            return true;
-        }
-
-        public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-        {
-            using var cancel = new CancellationTokenSource(timeout);
-            try
-            {
-                await Process.WaitForExitAsync(cancel.Token);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-
-            Process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_text)
-                {
-                    _text.AppendLine(line);
-                }
-            }
-        }
+        return AppProcess.Start(info);
     }
 }

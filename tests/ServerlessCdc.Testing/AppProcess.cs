@@ -7,7 +7,8 @@ namespace ServerlessCdc.Testing;
 
 /// <summary>
 /// A built function app run as its own process (<c>dotnet functions/App/bin/&lt;Configuration&gt;/net10.0/App.dll</c>),
-/// settings given as environment variables, output collected; stopped with SIGTERM as a service manager would.
+/// settings given as environment variables, output collected; stopped with SIGTERM as a service manager would. Other
+/// commands (the Functions host, scripts/func) run the same way through <see cref="Start(ProcessStartInfo)"/>.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
@@ -57,9 +58,16 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
-    public static AppProcess Start(string app, IReadOnlyDictionary<string, string> environment)
+    public static AppProcess Start(string app, IReadOnlyDictionary<string, string> environment) => Start(StartInfo(app, environment));
+
+    /// <summary>Any command, its output collected (standard output and error are redirected here).</summary>
+    public static AppProcess Start(ProcessStartInfo info)
     {
-        var process = new AppProcess(Process.Start(StartInfo(app, environment))!);
+        ArgumentNullException.ThrowIfNull(info);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        var process = new AppProcess(Process.Start(info)!);
         process._process.OutputDataReceived += (_, e) => process.Append(e.Data);
         process._process.ErrorDataReceived += (_, e) => process.Append(e.Data);
         process._process.BeginOutputReadLine();
@@ -75,6 +83,24 @@ public sealed class AppProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until <paramref name="done"/> holds for the output so far; false at the timeout or if the process exits first.</summary>
+    public async Task<bool> WaitForOutputAsync(Func<string, bool> done, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done(Output))
+        {
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
     }
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)

@@ -1,13 +1,10 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessCdc.Host.Protocol;
+using ServerlessCdc.Host.Triggers;
 
 namespace ServerlessCdc.Host.Hosting;
 
@@ -50,7 +47,7 @@ public sealed partial class AdminEndpoint : IAsyncDisposable
                 try
                 {
                     var input = function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
-                        ? JsonSerializer.Serialize(new { Schedule = new { AdjustForDST = true }, IsPastDue = false })
+                        ? TimerInfoJson.Create(null, null, DateTime.UtcNow, isPastDue: false)
                         : "{}";
                     var response = await host.InvokeAsync(function.Name, new TypedData { Json = input }).ConfigureAwait(false);
                     LogRun(logger, function.Name, response.InvocationId, response.Result.Status.ToString());
@@ -63,8 +60,7 @@ public sealed partial class AdminEndpoint : IAsyncDisposable
             return Results.StatusCode(StatusCodes.Status202Accepted);
         });
         await app.StartAsync(cancellation).ConfigureAwait(false);
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new AdminEndpoint(app, address);
+        return new AdminEndpoint(app, ServerAddress.Of(app));
     }
 
     public async ValueTask DisposeAsync()

@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SettingsResolver = ServerlessCdc.Functions.SettingsResolver;
 using ServerlessCdc.Host.Protocol;
 using ServerlessCdc.Host.Rpc;
 using ServerlessCdc.Host.Workers;
@@ -54,6 +56,12 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         _ready.SetResult(session);
     }
 
+    /// <summary>
+    /// The app's settings as the worker sees them (<see cref="FunctionAppHostOptions.Environment"/>, then the process
+    /// environment), resolved as the Functions host resolves <c>%Setting%</c> in bindings.
+    /// </summary>
+    public SettingsResolver Settings => SettingsOf(_options);
+
     /// <summary>The functions the worker loaded (the first worker's; a restarted one loads the same build).</summary>
     public IReadOnlyList<LoadedFunction> Functions { get; private set; } = [];
 
@@ -72,7 +80,7 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         var server = await StartServerAsync(loggers, cancellation).ConfigureAwait(false);
         try
         {
-            var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var address = ServerAddress.Of(server);
             var session = await StartSessionAsync(server.Services.GetRequiredService<WorkerRegistry>(), address, config, options, loggers, cancellation)
                 .ConfigureAwait(false);
             var host = new FunctionAppHost(server, address, config, options with { AppDirectory = appDirectory }, loggers, session) { Functions = session.Functions };
@@ -208,9 +216,10 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
             var channel = await connecting.ConfigureAwait(false);
             await InitializeAsync(channel, config.AppDirectory, cancellation).ConfigureAwait(false);
             var functions = await LoadFunctionsAsync(channel, config.AppDirectory, config, cancellation).ConfigureAwait(false);
+            var settings = SettingsOf(options);
             foreach (var function in functions)
             {
-                TriggerCheck.Validate(function, name => options.Environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
+                TriggerCheck.Validate(function, settings.GetSetting);
             }
 
             return new WorkerSession(worker, channel, functions);
@@ -277,6 +286,11 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         return server;
     }
 
+    private static SettingsResolver SettingsOf(FunctionAppHostOptions options) => new(new ConfigurationBuilder()
+        .AddEnvironmentVariables()
+        .AddInMemoryCollection(options.Environment.Select(setting => KeyValuePair.Create(setting.Key, (string?)setting.Value)))
+        .Build());
+
     private static async Task InitializeAsync(WorkerChannel channel, string appDirectory, CancellationToken cancellation)
     {
         var init = new WorkerInitRequest { HostVersion = HostVersion, WorkerDirectory = appDirectory, FunctionAppDirectory = appDirectory };
@@ -329,13 +343,12 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         var functions = new List<RpcFunctionMetadata>();
         foreach (var item in document.RootElement.EnumerateArray())
         {
-            string Text(string name) => item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
             var function = new RpcFunctionMetadata
             {
-                Name = Text("name"),
-                ScriptFile = Text("scriptFile"),
-                EntryPoint = Text("entryPoint"),
-                Language = Text("language"),
+                Name = item.Text("name"),
+                ScriptFile = item.Text("scriptFile"),
+                EntryPoint = item.Text("entryPoint"),
+                Language = item.Text("language"),
                 Directory = appDirectory,
             };
             if (item.TryGetProperty("bindings", out var bindings))
@@ -361,17 +374,16 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         {
             using var binding = JsonDocument.Parse(raw);
             var root = binding.RootElement;
-            string Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
             var info = new BindingInfo
             {
-                Type = Text("type"),
-                Direction = Text("direction").ToUpperInvariant() switch
+                Type = root.Text("type"),
+                Direction = root.Text("direction").ToUpperInvariant() switch
                 {
                     "OUT" => BindingInfo.Types.Direction.Out,
                     "INOUT" => BindingInfo.Types.Direction.Inout,
                     _ => BindingInfo.Types.Direction.In,
                 },
-                DataType = Text("dataType").ToUpperInvariant() switch
+                DataType = root.Text("dataType").ToUpperInvariant() switch
                 {
                     "STRING" => BindingInfo.Types.DataType.String,
                     "BINARY" => BindingInfo.Types.DataType.Binary,
@@ -379,7 +391,7 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
                     _ => BindingInfo.Types.DataType.Undefined,
                 },
             };
-            function.Bindings[Text("name")] = info;
+            function.Bindings[root.Text("name")] = info;
         }
     }
 

@@ -7,17 +7,11 @@ namespace ServerlessCdc.Host.Hosting;
 public sealed record LoadedFunction(string Name, string FunctionId, string EntryPoint, IReadOnlyList<JsonElement> Bindings)
 {
     /// <summary>The trigger binding (type ending in "Trigger", direction in).</summary>
-    public JsonElement Trigger => Bindings.FirstOrDefault(b => TypeOf(b).EndsWith("Trigger", StringComparison.OrdinalIgnoreCase));
+    public JsonElement Trigger => Bindings.FirstOrDefault(b => b.Text("type").EndsWith("Trigger", StringComparison.OrdinalIgnoreCase));
 
-    public string TriggerType => TypeOf(Trigger);
+    public string TriggerType => Trigger.Text("type");
 
-    public string TriggerName => NameOf(Trigger);
-
-    internal static string NameOf(JsonElement binding) =>
-        binding.ValueKind == JsonValueKind.Object && binding.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "";
-
-    internal static string TypeOf(JsonElement binding) =>
-        binding.ValueKind == JsonValueKind.Object && binding.TryGetProperty("type", out var type) ? type.GetString() ?? "" : "";
+    public string TriggerName => Trigger.Text("name");
 
     internal static LoadedFunction From(RpcFunctionMetadata metadata) => new(
         metadata.Name,

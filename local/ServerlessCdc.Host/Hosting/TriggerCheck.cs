@@ -38,7 +38,7 @@ public static partial class TriggerCheck
                     if (string.IsNullOrEmpty(setting(name)))
                     {
                         throw new HostConfigurationException(
-                            $"Functions.{function.Name}: '{property.Name}' of binding '{LoadedFunction.NameOf(binding)}' names the setting '{name}' ({reference.Value}), " +
+                            $"Functions.{function.Name}: '{property.Name}' of binding '{binding.Text("name")}' names the setting '{name}' ({reference.Value}), " +
                             "which is not set: add it to local.settings.json Values or the environment.");
                     }
                 }

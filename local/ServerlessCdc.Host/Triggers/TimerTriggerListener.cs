@@ -19,19 +19,18 @@ public sealed partial class TimerTriggerListener(FunctionAppHost host, LoadedFun
 
     public string Description => $"timerTrigger '{schedule.Expression}'{(runOnStartup ? ", RunOnStartup" : "")}";
 
-    public static TimerTriggerListener Create(FunctionAppHost host, LoadedFunction function, Func<string, string?> setting, TimeProvider time, ILogger logger)
+    public static TimerTriggerListener Create(FunctionAppHost host, LoadedFunction function, TimeProvider time, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(function);
-        ArgumentNullException.ThrowIfNull(setting);
         var trigger = function.Trigger;
-        var expression = trigger.TryGetProperty("schedule", out var value) ? value.GetString() ?? "" : "";
-        var resolved = expression.StartsWith('%') && expression.EndsWith('%') && expression.Length > 2 ? setting(expression[1..^1]) ?? "" : expression;
+        var expression = trigger.Text("schedule");
         TimerSchedule schedule;
         try
         {
-            schedule = TimerSchedule.Parse(resolved);
+            schedule = TimerSchedule.Parse(host.Settings.ResolveWhole(expression, function.Name, "schedule", out _));
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or FunctionConfigurationException)
         {
             throw new HostConfigurationException($"Functions.{function.Name}: the schedule '{expression}' cannot be used: {e.Message}");
         }
@@ -71,12 +70,7 @@ public sealed partial class TimerTriggerListener(FunctionAppHost host, LoadedFun
 
     private async Task InvokeAsync(DateTime? last, DateTime next, CancellationToken stopping)
     {
-        var info = JsonSerializer.Serialize(new
-        {
-            Schedule = new { AdjustForDST = true },
-            ScheduleStatus = new { Last = last ?? DateTime.MinValue, Next = next, LastUpdated = Now },
-            IsPastDue = false,
-        });
+        var info = TimerInfoJson.Create(last, next, Now, isPastDue: false);
         var clock = Stopwatch.StartNew();
         try
         {

@@ -19,7 +19,6 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     private static readonly TimeSpan IdleFlush = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan PollStep = TimeSpan.FromMilliseconds(200);
 
-
     private readonly KafkaTriggerSettings _settings;
     private readonly KafkaBatchProcessor _processor;
     private readonly ILogger _logger;
@@ -51,7 +50,6 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     private Task _executeLoop = Task.CompletedTask;
     private volatile int[] _assigned = [];
     private int _closed;
-
 
     public KafkaConsumerWorker(KafkaTriggerSettings settings, int instance, KafkaBatchProcessor processor, ILogger logger)
     {

@@ -4,17 +4,14 @@ namespace ServerlessCdc.Functions;
 
 /// <summary>
 /// A consumer that other threads (lag measurements) call besides its poll thread, disposed once the last of them is
-/// done. A stop then does not wait for a call blocked on a broker that does not answer (librdkafka 2.0's
-/// watermark query waits out socket.timeout.ms whatever its own timeout), and no call ever runs on a disposed handle.
+/// done. A stop then does not wait for a call blocked on a broker that does not answer (librdkafka 2.0's watermark query
+/// waited out socket.timeout.ms whatever its own timeout), and no call ever runs on a disposed handle.
 /// </summary>
 internal sealed class SharedConsumer(IConsumer<byte[], byte[]> consumer)
 {
     private readonly Lock _gate = new();
     private int _users = 1;
     private bool _closing;
-
-    /// <summary>The consumer, for a call between <see cref="TryAcquire"/> and <see cref="Release"/>, or by its owner.</summary>
-    public IConsumer<byte[], byte[]> Consumer => consumer;
 
     /// <summary>False once the owner let go: make no more calls.</summary>
     public bool TryAcquire()
