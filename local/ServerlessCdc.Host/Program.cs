@@ -2,10 +2,9 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ServerlessCdc.Host;
 using ServerlessCdc.Host.Hosting;
-using ServerlessCdc.Host.Triggers;
 
 // ServerlessCdc.Host [start] --script-root <app build output> [--functions A B ...] [--port 7071] [--verbose]
-// Runs a built isolated-worker app as `func start` would: the worker over gRPC, its timer functions on their schedules.
+// Runs a built isolated-worker app as `func start` would: the worker over gRPC, its timer and Kafka triggers.
 string? scriptRoot = null;
 var only = new List<string>();
 var verbose = false;
@@ -77,26 +76,23 @@ try
         throw new HostConfigurationException($"--functions names {string.Join(", ", unknown)}, which the app does not have; it has {string.Join(", ", host.Functions.Select(f => f.Name))}.");
     }
 
-    var running = host.Functions.Where(f => only.Count == 0 || only.Contains(f.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-    var listeners = running.Select(function => (function, listener: function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
-        ? TimerTriggerListener.Create(host, function, TimeProvider.System, loggers.CreateLogger("Function." + function.Name))
-        : null)).ToList();
+    await using var triggers = await FunctionTriggers.StartAsync(host, only, loggers, stopping.Token);
 
     // As Core Tools lists them.
     Console.WriteLine();
     Console.WriteLine("Functions:");
     Console.WriteLine();
-    foreach (var (function, listener) in listeners)
+    foreach (var (function, trigger) in triggers.Listening)
     {
-        Console.WriteLine($"        {function.Name}: {(listener?.Description ?? function.TriggerType + " (not run by this host yet)")}");
+        Console.WriteLine($"        {function}: {trigger}");
     }
 
     Console.WriteLine();
     await using var admin = await StartAdminAsync(host, port, loggers, stopping.Token);
     Console.WriteLine($"Admin: POST {admin.Address}admin/functions/<name> runs a function now.");
     Console.WriteLine();
-    await Task.WhenAll(listeners.Where(l => l.listener is not null).Select(l => Task.Run(() => l.listener!.RunAsync(stopping.Token))));
     await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    await triggers.StopAsync(CancellationToken.None);
     return 0;
 }
 catch (HostConfigurationException e)

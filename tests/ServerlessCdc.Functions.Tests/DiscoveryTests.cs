@@ -12,7 +12,7 @@ public sealed class DiscoveryTests
         Assert.Equal(["Public", "StaticValueTask", "StaticVoid"], functions.Select(function => function.Name).Order());
         var mixed = functions.Single(function => function.Name == "Public");
         Assert.IsType<TimerTriggerAttribute>(mixed.Trigger);
-        Assert.Equal("timer", mixed.TriggerParameter.Name);
+        Assert.Equal("timer", mixed.TriggerParameter?.Name);
     }
 
     [Fact]

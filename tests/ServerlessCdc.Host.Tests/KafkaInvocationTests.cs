@@ -9,7 +9,7 @@ public sealed class KafkaInvocationTests
     private static readonly FunctionAppHostOptions Options = new()
     {
         AppDirectory = WorkerApps.KafkaWorker,
-        Environment = new Dictionary<string, string> { ["KafkaBrokers"] = "127.0.0.1:9094", ["ConsumerGroup"] = "agents" },
+        Environment = new Dictionary<string, string> { ["KafkaBrokers"] = "127.0.0.1:9094", ["ConsumerGroup"] = "agents", ["TransactionsTopic"] = "transactions" },
     };
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class KafkaInvocationTests
     public async Task A_setting_a_binding_names_but_nobody_set_stops_the_start_naming_it()
     {
         using var loggers = new LogCapture().CreateFactory();
-        var options = Options with { Environment = new Dictionary<string, string> { ["ConsumerGroup"] = "agents" } };
+        var options = Options with { Environment = new Dictionary<string, string> { ["ConsumerGroup"] = "agents", ["TransactionsTopic"] = "t" } };
 
         var error = await Assert.ThrowsAsync<HostConfigurationException>(() => FunctionAppHost.StartAsync(options, loggers));
 

@@ -47,7 +47,7 @@ public sealed partial class AdminEndpoint : IAsyncDisposable
                 try
                 {
                     var input = function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
-                        ? TimerInfoJson.Create(null, null, DateTime.UtcNow, isPastDue: false)
+                        ? TimerInfoJson.Create(null, isPastDue: false)
                         : "{}";
                     var response = await host.InvokeAsync(function.Name, new TypedData { Json = input }).ConfigureAwait(false);
                     LogRun(logger, function.Name, response.InvocationId, response.Result.Status.ToString());

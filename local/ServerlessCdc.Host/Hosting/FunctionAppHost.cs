@@ -65,6 +65,12 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
     /// <summary>The functions the worker loaded (the first worker's; a restarted one loads the same build).</summary>
     public IReadOnlyList<LoadedFunction> Functions { get; private set; } = [];
 
+    /// <summary>The app's worker.config.json, read.</summary>
+    public WorkerConfig Config => _config;
+
+    /// <summary>The app's settings (local.settings.json's Values, the process environment over them).</summary>
+    public IReadOnlyDictionary<string, string> AppSettings => _options.Environment;
+
     /// <summary>The worker process serving invocations now.</summary>
     public WorkerProcess Worker => _session.Process;
 
@@ -99,7 +105,8 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
     /// worker is being restarted, waits for it; if the worker dies during the invocation, throws <see cref="IOException"/>.
     /// </summary>
     public async Task<InvocationResponse> InvokeAsync(string functionName, TypedData triggerInput,
-        IReadOnlyDictionary<string, TypedData>? triggerMetadata = null, CancellationToken cancellation = default)
+        IReadOnlyDictionary<string, TypedData>? triggerMetadata = null, CancellationToken cancellation = default,
+        string? invocationId = null, RetryContext? retry = null)
     {
         ArgumentNullException.ThrowIfNull(triggerInput);
         if (!Functions.Any(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase)))
@@ -117,11 +124,11 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         var function = session.Functions.First(f => string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase));
         var request = new InvocationRequest
         {
-            InvocationId = Guid.NewGuid().ToString(),
+            InvocationId = invocationId ?? Guid.NewGuid().ToString(),
             FunctionId = function.FunctionId,
             InputData = { new ParameterBinding { Name = function.TriggerName, Data = triggerInput } },
             TraceContext = new RpcTraceContext(),
-            RetryContext = new RetryContext(),
+            RetryContext = retry ?? new RetryContext(),
         };
         foreach (var (key, value) in triggerMetadata ?? new Dictionary<string, TypedData>())
         {
@@ -350,6 +357,7 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
                 EntryPoint = item.Text("entryPoint"),
                 Language = item.Text("language"),
                 Directory = appDirectory,
+                RetryOptions = FunctionDescriptors.Retry(item),
             };
             if (item.TryGetProperty("bindings", out var bindings))
             {

@@ -29,9 +29,9 @@ internal sealed class InvocationContext(
 
         public override string Id => function.Name;
 
-        public override string EntryPoint => $"{function.Method.DeclaringType?.FullName}.{function.Method.Name}";
+        public override string EntryPoint => function.EntryPoint;
 
-        public override string PathToAssembly => function.Method.DeclaringType?.Assembly.Location ?? "";
+        public override string PathToAssembly => function.Method?.DeclaringType?.Assembly.Location ?? "";
     }
 }
 

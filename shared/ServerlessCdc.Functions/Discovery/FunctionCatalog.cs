@@ -13,6 +13,12 @@ public sealed class FunctionCatalog
         _functions = new Lazy<IReadOnlyList<FunctionDescriptor>>(() => Discover(snapshot));
     }
 
+    private FunctionCatalog(IReadOnlyList<FunctionDescriptor> functions) =>
+        _functions = new Lazy<IReadOnlyList<FunctionDescriptor>>(functions);
+
+    /// <summary>Functions described by their metadata, e.g. a worker's.</summary>
+    public static FunctionCatalog Of(IEnumerable<FunctionDescriptor> functions) => new([.. functions]);
+
     public static FunctionCatalog FromAssemblies(IEnumerable<Assembly> assemblies) =>
         new(assemblies.SelectMany(assembly => assembly.GetExportedTypes()));
 

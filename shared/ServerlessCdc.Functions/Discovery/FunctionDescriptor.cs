@@ -2,30 +2,51 @@ using System.Reflection;
 
 namespace ServerlessCdc.Functions;
 
-/// <summary>One <c>[Function]</c> method: its name, its trigger, and its retry strategy.</summary>
+/// <summary>One function: its name, its trigger, the value its trigger parameter takes, and its retry strategy.</summary>
 public sealed class FunctionDescriptor
 {
+    /// <summary>A function described by its metadata, invoked elsewhere (a worker process).</summary>
+    /// <param name="name">The function's name.</param>
+    /// <param name="entryPoint">"Namespace.Type.Method", as the worker reports it.</param>
+    /// <param name="trigger">The trigger's settings.</param>
+    /// <param name="triggerType">What the trigger hands the invocation: <see cref="TimerInfo"/>, <see cref="KafkaRecord"/>[]…</param>
+    /// <param name="retry">Null when failures are not retried.</param>
+    public FunctionDescriptor(string name, string entryPoint, TriggerBindingAttribute trigger, Type triggerType, RetryAttribute? retry)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(triggerType);
+        Name = name;
+        EntryPoint = entryPoint ?? "";
+        Trigger = trigger;
+        TriggerType = triggerType;
+        Retry = retry;
+    }
+
     internal FunctionDescriptor(string name, MethodInfo method, ParameterInfo triggerParameter,
         TriggerBindingAttribute trigger, RetryAttribute? retry)
+        : this(name, $"{method.DeclaringType?.FullName}.{method.Name}", trigger, triggerParameter.ParameterType, retry)
     {
-        Name = name;
         Method = method;
         TriggerParameter = triggerParameter;
-        Trigger = trigger;
-        Retry = retry;
     }
 
     public string Name { get; }
 
-    public MethodInfo Method { get; }
+    public string EntryPoint { get; }
 
-    /// <summary>The parameter that receives the trigger's value (a <see cref="TimerInfo"/>, a batch…).</summary>
-    public ParameterInfo TriggerParameter { get; }
+    /// <summary>The method, when the function runs in this process.</summary>
+    public MethodInfo? Method { get; }
+
+    /// <summary>The parameter that receives the trigger's value, when the function runs in this process.</summary>
+    public ParameterInfo? TriggerParameter { get; }
+
+    public Type TriggerType { get; }
 
     public TriggerBindingAttribute Trigger { get; }
 
     /// <summary>From the method, else from its class; null when failures are not retried.</summary>
     public RetryAttribute? Retry { get; }
 
-    public override string ToString() => $"{Name} ({Method.DeclaringType?.FullName}.{Method.Name})";
+    public override string ToString() => $"{Name} ({EntryPoint})";
 }

@@ -66,15 +66,11 @@ public sealed class FunctionsApplicationBuilder : IHostApplicationBuilder
     /// </summary>
     public IHost Build()
     {
-        Services.TryAddSingleton(TimeProvider.System);
         Services.TryAddSingleton(_catalog);
-        Services.TryAddSingleton<SettingsResolver>();
-        Services.TryAddSingleton<FunctionExecutor>();
-        Services.AddTriggerListenerFactory<TimerTriggerListenerFactory>();
-        Services.TryAddSingleton<KafkaTriggerMonitor>();
-        Services.AddTriggerListenerFactory<KafkaTriggerListenerFactory>();
+        Services.TryAddSingleton<IFunctionDispatcher, InProcessDispatcher>();
+        Services.AddFunctionTriggers();
         Services.AddOptions<HostOptions>().PostConfigure<IConfiguration>(LeaveTimeForListenersToStop);
-        Services.AddHostedService<FunctionsHostService>();
+        Services.AddHostedService(services => services.GetRequiredService<FunctionsHostService>());
         return new FunctionsHost(_builder.Build());
     }
 

@@ -7,13 +7,16 @@ namespace ServerlessCdc.Functions;
 /// Starts a listener per function once every earlier hosted service has started; validates all functions
 /// before starting any, so that one bad setting stops the whole app with its name.
 /// </summary>
-internal sealed partial class FunctionsHostService(
+public sealed partial class FunctionsHostService(
     FunctionCatalog catalog,
     FunctionExecutor executor,
     IEnumerable<ITriggerListenerFactory> factories,
     ILogger<FunctionsHostService> logger) : IHostedService, IAsyncDisposable
 {
     private readonly List<ITriggerListener> _listeners = [];
+
+    /// <summary>Each function and its listener's description, once started.</summary>
+    public IReadOnlyList<(string Function, string Trigger)> Listening { get; private set; } = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +32,7 @@ internal sealed partial class FunctionsHostService(
                 _listeners.Add(await factory.CreateAsync(function, cancellationToken).ConfigureAwait(false));
             }
 
+            Listening = [.. functions.Zip(_listeners, (function, listener) => (function.Name, listener.Description))];
             LogFound(logger, functions.Count);
             foreach (var (function, listener) in functions.Zip(_listeners))
             {

@@ -1,23 +1,21 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ServerlessCdc.Functions;
 
 /// <summary>
-/// Runs one invocation of a function for a trigger listener: a DI scope per attempt, the host's
-/// "Executing"/"Executed" log lines, and the function's retry strategy. Never throws for the function's
+/// Runs one invocation of a function for a trigger listener through its <see cref="IFunctionDispatcher"/>: the host's
+/// "Executing"/"Executed" log lines, host.json's functionTimeout, and the function's retry strategy. Never throws for the function's
 /// failure: the listener gets a <see cref="FunctionResult"/> and carries on.
 /// </summary>
 public sealed partial class FunctionExecutor(
-    IServiceScopeFactory scopes,
-    IServiceProviderIsService services,
+    IFunctionDispatcher dispatcher,
     IConfiguration configuration,
     ILoggerFactory loggers,
     TimeProvider time)
 {
-    private readonly ConcurrentDictionary<FunctionDescriptor, FunctionInvoker> _invokers = new();
+    private readonly ConcurrentDictionary<FunctionDescriptor, bool> _prepared = new();
     private readonly Lazy<TimeSpan?> _functionTimeout = new(() => FunctionsHostSettings.GetFunctionTimeout(configuration));
 
     /// <summary>Checks the function's parameters and retry strategy; throws <see cref="FunctionConfigurationException"/>.</summary>
@@ -25,7 +23,9 @@ public sealed partial class FunctionExecutor(
     {
         ArgumentNullException.ThrowIfNull(function);
         _ = _functionTimeout.Value;
-        GetInvoker(function);
+        ValidateRetry(function);
+        dispatcher.Prepare(function);
+        _prepared[function] = true;
     }
 
     /// <param name="function">The function to run.</param>
@@ -37,10 +37,13 @@ public sealed partial class FunctionExecutor(
         CancellationToken cancellationToken, CancellationToken stopRetries = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var invoker = GetInvoker(function);
+        if (!_prepared.ContainsKey(function))
+        {
+            Prepare(function);
+        }
+
         var invocationId = Guid.NewGuid().ToString();
         var logger = loggers.CreateLogger($"Function.{function.Name}");
-        var userLogger = loggers.CreateLogger($"Function.{function.Name}.User");
         var maxRetries = function.Retry?.MaxRetryCount ?? 0;
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
@@ -52,13 +55,8 @@ public sealed partial class FunctionExecutor(
             using var timer = StartFunctionTimeout(timeout, logger, function.Name, invocationId);
             try
             {
-                var scope = scopes.CreateAsyncScope();
-                await using (scope.ConfigureAwait(false))
-                {
-                    var context = new InvocationContext(function, invocationId, scope.ServiceProvider,
-                        new InvocationRetryContext(attempt, maxRetries), timeout.Token);
-                    await invoker.InvokeAsync(new Invocation(context, triggerValue, userLogger)).ConfigureAwait(false);
-                }
+                await dispatcher.InvokeAsync(function, triggerValue, new InvocationAttempt(invocationId, attempt, maxRetries), timeout.Token)
+                    .ConfigureAwait(false);
             }
             catch (Exception exception)
             {
@@ -116,20 +114,17 @@ public sealed partial class FunctionExecutor(
         }, null, limit, Timeout.InfiniteTimeSpan);
     }
 
-    private FunctionInvoker GetInvoker(FunctionDescriptor function) =>
-        _invokers.GetOrAdd(function, static (descriptor, services) =>
+    private static void ValidateRetry(FunctionDescriptor function)
+    {
+        try
         {
-            try
-            {
-                descriptor.Retry?.Validate();
-            }
-            catch (FormatException exception)
-            {
-                throw new FunctionConfigurationException(descriptor.Name, $"its retry attribute is invalid: {exception.Message}", exception);
-            }
-
-            return new FunctionInvoker(descriptor, services);
-        }, services);
+            function.Retry?.Validate();
+        }
+        catch (FormatException exception)
+        {
+            throw new FunctionConfigurationException(function.Name, $"its retry attribute is invalid: {exception.Message}", exception);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Executing 'Functions.{FunctionName}' (Reason='{Reason}', Id={InvocationId})")]
     private static partial void LogExecuting(ILogger logger, string functionName, string reason, string invocationId);

@@ -18,9 +18,10 @@ internal sealed class FunctionInvoker
     public FunctionInvoker(FunctionDescriptor function, IServiceProviderIsService services)
     {
         _function = function;
-        var type = function.Method.DeclaringType!;
-        _factory = function.Method.IsStatic ? null : ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
-        _binders = [.. function.Method.GetParameters().Select(parameter => Binder(function, parameter, services))];
+        var method = function.Method ?? throw new InvalidOperationException($"Function '{function.Name}' has no method in this process.");
+        var type = method.DeclaringType!;
+        _factory = method.IsStatic ? null : ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
+        _binders = [.. method.GetParameters().Select(parameter => Binder(function, parameter, services))];
     }
 
     public static bool IsSupportedReturnType(Type type) =>
@@ -38,7 +39,7 @@ internal sealed class FunctionInvoker
                 arguments[i] = _binders[i](invocation);
             }
 
-            var result = _function.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+            var result = _function.Method!.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
             switch (result)
             {
                 case Task task:

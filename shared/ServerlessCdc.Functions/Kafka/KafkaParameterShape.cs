@@ -28,7 +28,7 @@ internal sealed class KafkaParameterShape
     {
         ArgumentNullException.ThrowIfNull(function);
         var parameter = function.TriggerParameter;
-        var type = parameter.ParameterType;
+        var type = function.TriggerType;
         var element = type.IsArray ? type.GetElementType()! : type;
         var shape = type == typeof(KafkaRecord[]) ? new KafkaParameterShape(true, false, static records => new(records.ToArray()))
             : type == typeof(string[]) ? new KafkaParameterShape(true, false, static records => new(records.Select(ValueOf).ToArray()))
@@ -57,8 +57,8 @@ internal sealed class KafkaParameterShape
 
     private static string? ValueOf(KafkaRecord record) => record.Value is null ? null : Encoding.UTF8.GetString(record.Value);
 
-    private static Type? ConverterFor(ParameterInfo parameter, Type element) =>
-        (parameter.GetCustomAttribute<InputConverterAttribute>() ?? element.GetCustomAttribute<InputConverterAttribute>())?.ConverterType;
+    private static Type? ConverterFor(ParameterInfo? parameter, Type element) =>
+        (parameter?.GetCustomAttribute<InputConverterAttribute>() ?? element.GetCustomAttribute<InputConverterAttribute>())?.ConverterType;
 
     private static KafkaParameterShape Converted(FunctionDescriptor function, bool batched, Type element, Type converterType, IServiceProvider services)
     {

@@ -27,10 +27,10 @@ internal sealed class TimerTriggerListenerFactory(
     {
         ArgumentNullException.ThrowIfNull(function);
         var attribute = (TimerTriggerAttribute)function.Trigger;
-        if (!function.TriggerParameter.ParameterType.IsAssignableFrom(typeof(TimerInfo)))
+        if (!function.TriggerType.IsAssignableFrom(typeof(TimerInfo)))
         {
             throw new FunctionConfigurationException(function.Name,
-                $"a [TimerTrigger] parameter must be a TimerInfo, not {function.TriggerParameter.ParameterType.Name}.");
+                $"a [TimerTrigger] parameter must be a TimerInfo, not {function.TriggerType.Name}.");
         }
 
         var schedule = ParseSchedule(function, attribute);

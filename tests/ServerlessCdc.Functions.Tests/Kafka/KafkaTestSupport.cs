@@ -150,29 +150,7 @@ public sealed class KafkaTestBroker : IAsyncDisposable
         await Task.CompletedTask;
     }
 
-    public List<ConsumeResult<string, string>> ReadAll(string topic, int expected)
-    {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = BootstrapServers,
-            GroupId = $"reader-{Guid.NewGuid():N}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(topic);
-        var results = new List<ConsumeResult<string, string>>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (results.Count < expected && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
-            {
-                results.Add(result);
-            }
-        }
-
-        consumer.Close();
-        return results;
-    }
+    public List<ConsumeResult<string, string>> ReadAll(string topic, int expected) => ServerlessCdc.Testing.TopicReader.ReadAll(BootstrapServers, topic, expected);
 
     public long? Committed(string group, string topic, int partition) => Broker.Groups.Offsets.Get(group, topic, partition)?.Offset;
 

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ServerlessCdc.Functions;
+using ServerlessCdc.Host.Protocol;
+
+namespace ServerlessCdc.Host.Triggers;
+
+/// <summary>
+/// A trigger's value as the real host puts it on the wire. A timer: its TimerInfo as JSON. Kafka records: each as the
+/// extension's KafkaEventData JSON (<c>Offset</c>, <c>Partition</c>, <c>Topic</c>, <c>Timestamp</c>, <c>Key</c>,
+/// <c>Value</c>, <c>Headers</c>) in a <c>collection_string</c> when batched (a string when not), or the values'
+/// bytes for a <c>dataType: binary</c> binding; with the trigger metadata <c>PartitionArray</c>, <c>OffsetArray</c>,
+/// <c>TopicArray</c>, <c>TimestampArray</c>, <c>KeyArray</c>, <c>HeadersArray</c> (or the singular names).
+/// </summary>
+internal static class TriggerData
+{
+    public static (TypedData Input, Dictionary<string, TypedData> Metadata) For(object? value, bool binary) => value switch
+    {
+        TimerInfo timer => (new TypedData { Json = TimerInfoJson.Create(timer.ScheduleStatus, timer.IsPastDue) }, []),
+        KafkaRecord[] records => Batch(records, binary),
+        KafkaRecord record => Single(record, binary),
+        _ => throw new InvalidOperationException($"No wire form for a trigger value of type {value?.GetType().Name ?? "null"}."),
+    };
+
+    private static (TypedData, Dictionary<string, TypedData>) Batch(KafkaRecord[] records, bool binary)
+    {
+        var input = new TypedData();
+        if (binary)
+        {
+            input.CollectionBytes = new CollectionBytes { Bytes = { records.Select(r => Google.Protobuf.ByteString.CopyFrom(r.Value ?? [])) } };
+        }
+        else
+        {
+            input.CollectionString = new CollectionString { String = { records.Select(EventJson) } };
+        }
+
+        var metadata = new Dictionary<string, TypedData>
+        {
+            ["PartitionArray"] = Json(records.Select(r => r.Partition)),
+            ["OffsetArray"] = Json(records.Select(r => r.Offset)),
+            ["TopicArray"] = Json(records.Select(r => r.Topic)),
+            ["TimestampArray"] = Json(records.Select(r => Timestamp(r.Timestamp))),
+            ["KeyArray"] = Json(records.Select(r => Text(r.Key))),
+            ["HeadersArray"] = Json(records.Select(r => Headers(r.Headers))),
+        };
+        return (input, metadata);
+    }
+
+    private static (TypedData, Dictionary<string, TypedData>) Single(KafkaRecord record, bool binary)
+    {
+        var input = binary ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(record.Value ?? []) } : new TypedData { String = EventJson(record) };
+        var metadata = new Dictionary<string, TypedData>
+        {
+            ["Partition"] = Json(record.Partition),
+            ["Offset"] = Json(record.Offset),
+            ["Topic"] = new() { String = record.Topic },
+            ["Timestamp"] = new() { String = Timestamp(record.Timestamp) },
+            ["Key"] = new() { String = Text(record.Key) ?? "" },
+            ["Headers"] = Json(Headers(record.Headers)),
+        };
+        return (input, metadata);
+    }
+
+    private static string EventJson(KafkaRecord record)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("Offset", record.Offset);
+            json.WriteNumber("Partition", record.Partition);
+            json.WriteString("Topic", record.Topic);
+            json.WriteString("Timestamp", Timestamp(record.Timestamp));
+            json.WriteString("Key", Text(record.Key));
+            json.WriteString("Value", Text(record.Value));
+            json.WriteStartArray("Headers");
+            foreach (var header in record.Headers)
+            {
+                json.WriteStartObject();
+                json.WriteString("Key", header.Key);
+                if (header.Value is null)
+                {
+                    json.WriteNull("Value");
+                }
+                else
+                {
+                    json.WriteBase64String("Value", header.Value);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static IEnumerable<object> Headers(IReadOnlyList<KafkaHeader> headers) =>
+        headers.Select(header => new { header.Key, Value = header.Value is null ? null : Convert.ToBase64String(header.Value) });
+
+    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+
+    private static string Timestamp(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static TypedData Json<T>(T value) => new() { Json = JsonSerializer.Serialize(value) };
+}
