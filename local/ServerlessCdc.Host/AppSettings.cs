@@ -41,9 +41,11 @@ public static class AppSettings
             }
         }
 
+        // A:B and A__B name one setting, as in .NET configuration: "Postgres:Port" in the file yields to Postgres__Port.
         foreach (var name in settings.Keys.ToList())
         {
-            if (Environment.GetEnvironmentVariable(name) is { } value)
+            if ((Environment.GetEnvironmentVariable(name) ?? Environment.GetEnvironmentVariable(name.Replace(":", "__", StringComparison.Ordinal))
+                ?? Environment.GetEnvironmentVariable(name.Replace("__", ":", StringComparison.Ordinal))) is { } value)
             {
                 settings[name] = value;
             }

@@ -52,7 +52,8 @@ using var loggers = LoggerFactory.Create(builder => builder
     })
     .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
     .AddFilter("Microsoft", verbose ? LogLevel.Information : LogLevel.Warning)
-    .AddFilter("Grpc", verbose ? LogLevel.Information : LogLevel.Warning));
+    .AddFilter("Grpc", verbose ? LogLevel.Information : LogLevel.Warning)
+    .AddHostJsonLevels(scriptRoot, verbose));
 var logger = loggers.CreateLogger("Host");
 
 using var stopping = new CancellationTokenSource();

@@ -42,12 +42,14 @@ public sealed class AppProcess : IAsyncDisposable
         // Tests and benches run from <project>/bin/<Configuration>/net10.0: run the app built in the same configuration.
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", configuration, "net10.0");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, app + ".dll")])
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+
+        // An isolated-worker app runs on the Functions host (admin port chosen by the system); the host starts its worker.
+        var start = File.Exists(Path.Combine(folder, "worker.config.json"))
+            ? new ProcessStartInfo("dotnet", [HostAssembly(configuration), "start", "--script-root", folder, "--port", "0"])
+            : new ProcessStartInfo("dotnet", [Path.Combine(folder, app + ".dll")]);
+        start.WorkingDirectory = folder;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         RuntimeSettings.Apply(start);
         foreach (var (key, value) in environment)
         {
@@ -56,6 +58,10 @@ public sealed class AppProcess : IAsyncDisposable
 
         return start;
     }
+
+    /// <summary>The local Functions host, built in <paramref name="configuration"/>.</summary>
+    public static string HostAssembly(string configuration) =>
+        Path.Combine(RepositoryPaths.Root, "local", "ServerlessCdc.Host", "bin", configuration, "net10.0", "ServerlessCdc.Host.dll");
 
     /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
     public static AppProcess Start(string app, IReadOnlyDictionary<string, string> environment) => Start(StartInfo(app, environment));

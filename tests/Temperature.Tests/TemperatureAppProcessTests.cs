@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Temperature.Tests;
 
-/// <summary>The built Temperature app as separate processes against the real Postgres.</summary>
+/// <summary>The built Temperature app on the Functions host, as separate processes, against the real Postgres.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class TemperatureAppProcessTests(PostgresFixture postgres, ITestOutputHelper output)
 {
@@ -82,6 +82,7 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres, ITestOu
         ["TemperatureSensorSchedule"] = "* * * * * *",
         ["TemperatureAverageSchedule"] = "*/2 * * * * *",
         ["TemperatureWindow"] = "00:00:02",
+        ["FunctionsStorage"] = postgres.ConnectionString(database),
     };
 
     private static async Task WaitFor(Func<Task<bool>> condition, params AppProcess[] apps)

@@ -9,10 +9,12 @@ namespace ServerlessCdc.Host.Rpc;
 /// <summary>
 /// One worker's event stream: requests out in order, each answer matched to its request by what the worker sends back
 /// with it (the worker answers init and metadata once, loads by function id, invocations by invocation id), and the
-/// worker's logs to the host's log with their invocation id.
+/// worker's logs to the host's log under their own category, with their invocation id.
 /// </summary>
-public sealed partial class WorkerChannel(string workerId, ILogger logger)
+public sealed partial class WorkerChannel(string workerId, ILogger logger, ILoggerFactory loggers)
 {
+    private readonly ConcurrentDictionary<string, ILogger> _workerLoggers = new(StringComparer.Ordinal);
+
     private readonly Channel<StreamingMessage> _outgoing = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> _waiting = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -163,18 +165,20 @@ public sealed partial class WorkerChannel(string workerId, ILogger logger)
             RpcLog.Types.Level.Critical => LogLevel.Critical,
             _ => LogLevel.None,
         };
-        if (level == LogLevel.None || !logger.IsEnabled(level))
+        var category = log.Category.Length > 0 ? log.Category : "Worker";
+        var target = _workerLoggers.GetOrAdd(category, loggers.CreateLogger);
+        if (level == LogLevel.None || !target.IsEnabled(level))
         {
             return;
         }
 
         var exception = log.Exception is { } e ? $" {e.Source}: {e.Message}{Environment.NewLine}{e.StackTrace}" : "";
         var invocation = log.InvocationId.Length > 0 ? $" [invocation {log.InvocationId}]" : "";
-        LogWorker(logger, level, log.Category, log.Message + invocation + exception);
+        LogWorker(target, level, log.Message + invocation + exception);
     }
 
-    [LoggerMessage(Message = "{Category}: {Message}")]
-    private static partial void LogWorker(ILogger logger, LogLevel level, string category, string message);
+    [LoggerMessage(Message = "{Message}")]
+    private static partial void LogWorker(ILogger logger, LogLevel level, string message);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {WorkerId} sent {Content}, which nothing waits for.")]
     private static partial void LogUnexpected(ILogger logger, string workerId, string content);

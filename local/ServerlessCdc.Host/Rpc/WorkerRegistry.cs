@@ -25,7 +25,7 @@ public sealed class WorkerRegistry(ILoggerFactory loggers)
             return null;
         }
 
-        var channel = new WorkerChannel(workerId, loggers.CreateLogger("Host.Worker." + workerId[..Math.Min(8, workerId.Length)]));
+        var channel = new WorkerChannel(workerId, loggers.CreateLogger("Host.Worker." + workerId[..Math.Min(8, workerId.Length)]), loggers);
         connected.TrySetResult(channel);
         return channel;
     }

@@ -176,8 +176,9 @@ internal sealed class KafkaTriggerListenerFactory(
         await _tableGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _table ??= await KafkaDeadLetterTable.OpenAsync(storage,
-                FunctionsHostSettings.GetHostId(configuration, environment), cancellationToken).ConfigureAwait(false);
+            // Npgsql does not cancel a connection attempt: a stop while storage does not answer leaves it behind.
+            return _table ??= await KafkaDeadLetterTable.OpenAsync(storage, FunctionsHostSettings.GetHostId(configuration, environment), cancellationToken)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is NpgsqlException or ArgumentException or InvalidOperationException)
         {

@@ -77,8 +77,9 @@ internal sealed class TimerTriggerListenerFactory(
         await _storeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _store ??= await TimerStatusStore.OpenAsync(storage,
-                FunctionsHostSettings.GetHostId(configuration, environment), cancellationToken).ConfigureAwait(false);
+            // Npgsql does not cancel a connection attempt: a stop while storage does not answer leaves it behind.
+            return _store ??= await TimerStatusStore.OpenAsync(storage, FunctionsHostSettings.GetHostId(configuration, environment), cancellationToken)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is NpgsqlException or ArgumentException or InvalidOperationException)
         {

@@ -34,16 +34,20 @@ public static class PostgresHostingExtensions
         builder.Services.TryAddSingleton(options);
         builder.Services.TryAddSingleton(connections);
         builder.Services.TryAddSingleton<EmbeddedPostgres>();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EmbeddedPostgresService>());
-
         builder.Services.AddKeyedSingleton(database, (_, _) => NpgsqlDataSource.Create(connectionString));
         builder.Services.TryAddSingleton(sp => sp.GetRequiredKeyedService<NpgsqlDataSource>(database));
-        builder.Services.AddSingleton<IHostedService>(sp => new DatabaseStartupService(
-            database,
-            sp.GetRequiredKeyedService<NpgsqlDataSource>(database),
-            connectionString,
-            migrations,
-            sp.GetRequiredService<ILoggerFactory>()));
+
+        builder.Services.AddSingleton(new DatabaseStartup(database, connectionString, migrations));
+
+        // Hosted services start in registration order: this one goes before the worker's own (registered when its builder
+        // was created), so that the worker opens its stream to the Functions host, and gets invocations, only once its
+        // databases are there and migrated; a batch invoked earlier would fail and be dead-lettered. First, it also stops last.
+        if (!builder.Services.Any(service => service.ImplementationType == typeof(PostgresStartupService)))
+        {
+            var first = builder.Services.Select((service, index) => (service, index)).FirstOrDefault(pair => pair.service.ServiceType == typeof(IHostedService));
+            builder.Services.Insert(first.service is null ? builder.Services.Count : first.index,
+                ServiceDescriptor.Singleton<IHostedService, PostgresStartupService>());
+        }
 
         if (builder.Configuration["FunctionsStorage"] is null && builder.Configuration.GetConnectionString("FunctionsStorage") is null)
         {
@@ -54,35 +58,40 @@ public static class PostgresHostingExtensions
     }
 }
 
-/// <summary>Starts the private cluster first and, registered first, stops it last.</summary>
-internal sealed class EmbeddedPostgresService(EmbeddedPostgres cluster) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => cluster.EnsureStartedAsync(cancellationToken);
+/// <summary>A database an app uses: created when missing, its migrations applied, before any function runs.</summary>
+internal sealed record DatabaseStartup(string Database, string ConnectionString, Assembly? Migrations);
 
-    public Task StopAsync(CancellationToken cancellationToken) => cluster.StopAsync(CancellationToken.None);
-}
-
-internal sealed class DatabaseStartupService(
-    string database, NpgsqlDataSource dataSource, string connectionString, Assembly? migrations, ILoggerFactory loggers) : IHostedService
+/// <summary>Starts the private cluster if nothing answers, then prepares each database; stops the cluster it started.</summary>
+internal sealed class PostgresStartupService(EmbeddedPostgres cluster, IEnumerable<DatabaseStartup> databases, IServiceProvider services,
+    ILoggerFactory loggers) : IHostedService
 {
     // Npgsql does not cancel a connection attempt (it waits out its connect timeout, 15 s): a stop during start-up
     // leaves the attempt behind instead of waiting for a server that does not answer.
     public Task StartAsync(CancellationToken cancellationToken) => PrepareAsync(cancellationToken).WaitAsync(cancellationToken);
 
+    public Task StopAsync(CancellationToken cancellationToken) => cluster.StopAsync(CancellationToken.None);
+
     private async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        if (await PostgresDatabase.EnsureCreatedAsync(connectionString, cancellationToken))
+        await cluster.EnsureStartedAsync(cancellationToken);
+        foreach (var database in databases)
         {
-            loggers.CreateLogger<DatabaseStartupService>().LogInformation("Database {Database} created", database);
+            await PrepareAsync(database, services.GetRequiredKeyedService<NpgsqlDataSource>(database.Database), cancellationToken);
+        }
+    }
+
+    private async Task PrepareAsync(DatabaseStartup database, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (await PostgresDatabase.EnsureCreatedAsync(database.ConnectionString, cancellationToken))
+        {
+            loggers.CreateLogger<PostgresStartupService>().LogInformation("Database {Database} created", database.Database);
         }
 
-        if (migrations is not null)
+        if (database.Migrations is { } migrations)
         {
-            var app = migrations.GetName().Name ?? database;
+            var app = migrations.GetName().Name ?? database.Database;
             await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>())
                 .ApplyAsync(app, Migration.FromAssembly(migrations), cancellationToken);
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
