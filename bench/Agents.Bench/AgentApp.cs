@@ -3,6 +3,7 @@ using Npgsql;
 using ServerlessCdc.AnomalyAgent;
 using ServerlessCdc.Functions;
 using ServerlessCdc.VelocityAgent;
+using ServerlessCdc.Kafka;
 
 namespace Agents.Bench;
 

@@ -4,6 +4,7 @@ using Npgsql;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Postgres;
 using ServerlessCdc.Postgres.Migrations;
+using ServerlessCdc.Kafka;
 
 namespace Agents.Bench;
 

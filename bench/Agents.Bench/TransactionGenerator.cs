@@ -2,6 +2,7 @@ using System.Globalization;
 using ServerlessCdc.Debezium.Model;
 using ServerlessCdc.Debezium.Writing;
 using ServerlessCdc.Functions;
+using ServerlessCdc.Kafka;
 
 namespace Agents.Bench;
 

@@ -5,6 +5,7 @@ using Confluent.Kafka.Admin;
 using Npgsql;
 using ServerlessCdc.Testing;
 using ServerlessCdc.Functions;
+using ServerlessCdc.Kafka;
 
 namespace Agents.Bench;
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using ServerlessCdc.Agents;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.AnomalyAgent;
 

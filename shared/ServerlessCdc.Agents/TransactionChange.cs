@@ -1,6 +1,7 @@
 using ServerlessCdc.Debezium.Model;
 using ServerlessCdc.Debezium.Reading;
 using ServerlessCdc.Functions;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Agents;
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Postgres.Streaming;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Agents;
 

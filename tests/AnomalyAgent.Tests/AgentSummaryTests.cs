@@ -11,6 +11,7 @@ using ServerlessCdc.AnomalyAgent;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace AnomalyAgent.Tests;
 

@@ -3,6 +3,7 @@ using ServerlessCdc.Agents;
 using ServerlessCdc.AnomalyAgent;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace AnomalyAgent.Tests;
 

@@ -4,6 +4,7 @@ using Npgsql;
 using ServerlessCdc.AnomalyAgent;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace AnomalyAgent.Tests;
 

@@ -4,6 +4,7 @@ using ServerlessCdc.AnomalyAgent;
 using ServerlessCdc.Agents;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace AnomalyAgent.Tests;
 

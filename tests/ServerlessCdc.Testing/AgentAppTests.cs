@@ -5,6 +5,7 @@ using ServerlessCdc.Broker;
 using ServerlessCdc.Functions;
 using Xunit;
 using Xunit.Abstractions;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Testing;
 

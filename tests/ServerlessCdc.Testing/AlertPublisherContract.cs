@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using ServerlessCdc.Agents;
 using ServerlessCdc.Broker;
 using Xunit;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Testing;
 
@@ -23,7 +24,7 @@ public abstract class AlertPublisherContract(PostgresFixture postgres)
     protected abstract Task<AgentStateDatabase> CreateDatabaseAsync();
 
     /// <summary>Applies a workload with the agent's store; returns the alerts it raised.</summary>
-    protected abstract Task<IReadOnlyList<(string AlertId, long TransactionId)>> RaiseAlertsAsync(AgentStateDatabase db, IReadOnlyList<Functions.KafkaRecord> records);
+    protected abstract Task<IReadOnlyList<(string AlertId, long TransactionId)>> RaiseAlertsAsync(AgentStateDatabase db, IReadOnlyList<KafkaRecord> records);
 
     /// <summary>The agent's publisher of one claim of alerts.</summary>
     protected abstract Func<CancellationToken, Task<int>> CreatePublisher(AgentStateDatabase db, AlertProducer producer);

@@ -3,6 +3,7 @@ using Npgsql;
 using ServerlessCdc.Agents;
 using ServerlessCdc.Functions;
 using Xunit;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Testing;
 

@@ -1,4 +1,5 @@
 using ServerlessCdc.Functions;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Testing;
 

@@ -3,6 +3,7 @@ using ServerlessCdc.Agents;
 using ServerlessCdc.VelocityAgent;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace VelocityAgent.Tests;
 

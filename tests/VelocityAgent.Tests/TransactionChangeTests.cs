@@ -2,6 +2,7 @@ using ServerlessCdc.Agents;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
 using ServerlessCdc.VelocityAgent;
+using ServerlessCdc.Kafka;
 
 namespace VelocityAgent.Tests;
 

@@ -4,6 +4,7 @@ using Npgsql;
 using ServerlessCdc.VelocityAgent;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace VelocityAgent.Tests;
 

@@ -4,6 +4,7 @@ using ServerlessCdc.VelocityAgent;
 using ServerlessCdc.Agents;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Testing;
+using ServerlessCdc.Kafka;
 
 namespace VelocityAgent.Tests;
 

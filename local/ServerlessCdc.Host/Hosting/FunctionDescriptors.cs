@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Host.Protocol;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Host.Hosting;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Host.Protocol;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Host.Triggers;
 
@@ -32,7 +33,7 @@ internal static class TriggerData
         }
         else
         {
-            input.CollectionString = new CollectionString { String = { records.Select(EventJson) } };
+            input.CollectionString = new CollectionString { String = { records.Select(KafkaEventJson.Write) } };
         }
 
         var metadata = new Dictionary<string, TypedData>
@@ -49,7 +50,7 @@ internal static class TriggerData
 
     private static (TypedData, Dictionary<string, TypedData>) Single(KafkaRecord record, bool binary)
     {
-        var input = binary ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(record.Value ?? []) } : new TypedData { String = EventJson(record) };
+        var input = binary ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(record.Value ?? []) } : new TypedData { String = KafkaEventJson.Write(record) };
         var metadata = new Dictionary<string, TypedData>
         {
             ["Partition"] = Json(record.Partition),
@@ -60,42 +61,6 @@ internal static class TriggerData
             ["Headers"] = Json(Headers(record.Headers)),
         };
         return (input, metadata);
-    }
-
-    private static string EventJson(KafkaRecord record)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("Offset", record.Offset);
-            json.WriteNumber("Partition", record.Partition);
-            json.WriteString("Topic", record.Topic);
-            json.WriteString("Timestamp", Timestamp(record.Timestamp));
-            json.WriteString("Key", Text(record.Key));
-            json.WriteString("Value", Text(record.Value));
-            json.WriteStartArray("Headers");
-            foreach (var header in record.Headers)
-            {
-                json.WriteStartObject();
-                json.WriteString("Key", header.Key);
-                if (header.Value is null)
-                {
-                    json.WriteNull("Value");
-                }
-                else
-                {
-                    json.WriteBase64String("Value", header.Value);
-                }
-
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static IEnumerable<object> Headers(IReadOnlyList<KafkaHeader> headers) =>

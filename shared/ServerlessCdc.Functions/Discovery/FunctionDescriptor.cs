@@ -1,4 +1,5 @@
 using System.Reflection;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
 

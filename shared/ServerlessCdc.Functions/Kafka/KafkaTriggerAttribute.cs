@@ -1,3 +1,5 @@
+using ServerlessCdc.Kafka;
+
 namespace ServerlessCdc.Functions;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessCdc.Functions.Tests.Support;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions.Tests.Kafka;
 

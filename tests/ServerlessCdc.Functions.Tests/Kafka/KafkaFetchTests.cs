@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCdc.Functions.Tests.Support;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions.Tests.Kafka;
 

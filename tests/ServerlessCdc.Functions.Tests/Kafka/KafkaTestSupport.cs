@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Functions.Tests.Support;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions.Tests.Kafka;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCdc.Functions.Tests.Support;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions.Tests.Kafka;
 

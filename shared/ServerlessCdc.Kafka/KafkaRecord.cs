@@ -1,4 +1,4 @@
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Kafka;
 
 /// <summary>One Kafka record as a function receives it. <see cref="Value"/> is null for a tombstone.</summary>
 public sealed record KafkaRecord(
