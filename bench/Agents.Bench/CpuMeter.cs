@@ -11,7 +11,26 @@ internal static class CpuMeter
     // USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux the project runs on.
     private const double TicksPerSecond = 100;
 
-    public static double Process(int pid) => Read(pid) is { } times ? (times.User + times.System) / TicksPerSecond : 0;
+    /// <summary>A process and its live children: the Functions host and the worker it started.</summary>
+    public static double Process(int pid)
+    {
+        if (Read(pid) is not { } main)
+        {
+            return 0;
+        }
+
+        var ticks = main.User + main.System;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var child)
+                && child != pid && Read(child) is { } times && times.Parent == pid)
+            {
+                ticks += times.User + times.System;
+            }
+        }
+
+        return ticks / TicksPerSecond;
+    }
 
     /// <summary>The cluster's CPU seconds; 0 when its postmaster.pid cannot be read (an external server).</summary>
     public static double Cluster(string? dataDirectory)

@@ -112,7 +112,7 @@ internal sealed class TriggerBench(
             ? "4 partitions (the embedded broker's default, and the seeds' topic of Activity 1), keyed by user as `message.key.columns=public.transactions:user_id` would key them, so that scaling out keeps each user's order (the capture's own topic has one partition unless `topic.creation.default.partitions` says otherwise): a group gives each partition to one consumer, so 4 is the most instances that all get work, and the scale controller's target is capped at the partition count too."
             : $"{partitions} partitions: a group gives each partition to one consumer, so at most {partitions} instances get work.");
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Each run: the app as its own process (`dotnet functions/<App>/bin/Release/net10.0/<App>.dll`), `<Function>__Instances` consumers in it, a fresh consumer group and state database, batches of up to {batchSize} (`maxBatchSize`); measured from its first invocation (the time from process start to it is shown apart) until `<schema>.applied_offsets` covers every record (and, to leave out the cold start of a fresh process, from when it covers 10% of them). Batch latency: the host's per-invocation `Duration` (the function's transaction, not the commit to Kafka); time in function: their sum over the interval per consumer (the rest is fetching, handing over and committing, or waiting for a core). CPU: share of one core over that interval; broker CPU is the broker's process."));
+            $"Each run: the app on the local Functions host (`ServerlessCdc.Host start --script-root functions/<App>/bin/Release/net10.0`: the host's Kafka trigger, the app's worker over gRPC), `<Function>__Instances` consumers in the host, a fresh consumer group and state database, batches of up to {batchSize} (`maxBatchSize`); measured from its first invocation (the time from process start to it is shown apart) until `<schema>.applied_offsets` covers every record (and, to leave out the cold start of a fresh process, from when it covers 10% of them). Batch latency: the host's per-invocation `Duration` (the function's transaction, not the commit to Kafka); time in function: their sum over the interval per consumer (the rest is fetching, handing over and committing, or waiting for a core). CPU: share of one core over that interval; app CPU is the host's process and its worker's; broker CPU is the broker's process."));
     }
 
     private async Task<(int Alerts, string? Summary)> RunAsync(AgentApp agent, int instances, string brokers)
@@ -128,6 +128,7 @@ internal sealed class TriggerBench(
             ["Postgres__Password"] = postgres.Password ?? "",
             ["Postgres__Embedded"] = "Never",
             ["StateDatabase"] = database,
+            ["FunctionsStorage"] = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString,
             ["KafkaBrokers"] = brokers,
             ["ConsumerGroup"] = $"bench-{agent.Name}-{instances}-{id}",
             [$"{agent.Name}__Instances"] = instances.ToString(CultureInfo.InvariantCulture),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ServerlessCdc.Agents;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.AnomalyAgent;
 
@@ -8,9 +9,12 @@ public sealed partial class SpendingAnomaly(SpendingProfiles profiles, AgentSumm
 {
     [Function("AnomalyAgent")]
     public async Task RunAsync(
-        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] TransactionChange[] batch,
+        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] byte[][] values,
+        FunctionContext context,
         CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var batch = SpendingProfiles.Read(KafkaBatch.Read(values, context.BindingContext.BindingData));
         var outcome = await profiles.ApplyAsync(batch, cancellation);
         foreach (var user in outcome.Passed)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ServerlessCdc.Agents;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.VelocityAgent;
 
@@ -8,9 +9,12 @@ public sealed partial class VelocityScoring(VelocityWindows windows, AgentSummar
 {
     [Function("VelocityAgent")]
     public async Task RunAsync(
-        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] TransactionChange[] batch,
+        [KafkaTrigger("KafkaBrokers", "%TransactionsTopic%", ConsumerGroup = "%ConsumerGroup%", IsBatched = true)] byte[][] values,
+        FunctionContext context,
         CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var batch = VelocityWindows.Read(KafkaBatch.Read(values, context.BindingContext.BindingData));
         var outcome = await windows.ApplyAsync(batch, cancellation);
         foreach (var transaction in outcome.Passed)
         {

@@ -1,8 +1,6 @@
-using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ServerlessCdc.Functions;
 using ServerlessCdc.Postgres.Hosting;
 
 namespace ServerlessCdc.Agents;
@@ -25,15 +23,12 @@ public static class AgentHosting
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<AlertProducer>();
 
-        // The app's category (ServerlessCdc.AnomalyAgent.AgentSummary), so the summary line reads as it always has; the
-        // app's own Kafka functions, so that its line reports their lag even beside other triggers in one process.
-        builder.Services.AddSingleton(services => new AgentSummary(agent, settings,
-            services.GetRequiredService<KafkaTriggerMonitor>(), KafkaFunctionsOf(app.Assembly), services.GetRequiredService<TimeProvider>(),
+        // The app's category (ServerlessCdc.AnomalyAgent.AgentSummary), so the summary line reads as it always has.
+        builder.Services.AddSingleton(new ConsumerLagProbe(settings));
+        builder.Services.AddSingleton(services => new AgentSummary(agent, settings, services.GetRequiredService<ConsumerLagProbe>(),
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILoggerFactory>().CreateLogger($"{app.Namespace}.{nameof(AgentSummary)}")));
         builder.Services.AddHostedService(services => services.GetRequiredService<AgentSummary>());
         return builder;
     }
-
-    private static string[] KafkaFunctionsOf(Assembly app) =>
-        [.. FunctionCatalog.FromAssemblies([app]).Functions.Where(function => function.Trigger is KafkaTriggerAttribute).Select(function => function.Name)];
 }

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Configuration.Memory;
 namespace ServerlessCdc.Agents;
 
 /// <summary>An agent app's settings (local.settings.json <c>Values</c>, environment variables, command line).</summary>
-public sealed record AgentSettings(string StateDatabase, string KafkaBrokers, string AlertsTopic, TimeSpan SummaryInterval)
+public sealed record AgentSettings(string StateDatabase, string KafkaBrokers, string AlertsTopic, TimeSpan SummaryInterval,
+    string TransactionsTopic, string ConsumerGroup)
 {
     /// <summary>
     /// The embedded stack's values: what a bare <c>dotnet run</c> needs, below every other source. Agents differ only in
@@ -43,7 +44,9 @@ public sealed record AgentSettings(string StateDatabase, string KafkaBrokers, st
             Setting(configuration, defaults, "StateDatabase"),
             Setting(configuration, defaults, "KafkaBrokers"),
             Setting(configuration, defaults, "AlertsTopic"),
-            interval);
+            interval,
+            Setting(configuration, defaults, "TransactionsTopic"),
+            Setting(configuration, defaults, "ConsumerGroup"));
     }
 
     private static string Setting(IConfiguration configuration, IReadOnlyDictionary<string, string?> defaults, string name)

@@ -1,26 +1,23 @@
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ServerlessCdc.Functions;
 
 namespace ServerlessCdc.Agents;
 
 /// <summary>
 /// The periodic summary line, so a run at thousands of events a second stays readable with the per-transaction
-/// lines at debug: events/s, alerts, the trigger's consumer lag (records not yet committed, from
-/// <see cref="KafkaTriggerMonitor"/>) and the age of the newest record applied. Both are needed: the age says how
+/// lines at debug: events/s, alerts, the group's consumer lag (records not yet committed, from the broker:
+/// <see cref="ConsumerLagProbe"/>) and the age of the newest record applied. Both are needed: the age says how
 /// stale the alerts are, the lag how much work is waiting (an agent can be caught up on an old backlog, or far
 /// behind on fresh events). It is written on a timer, not on the next batch, so the last events of a burst are
 /// reported too; an interval with no events and no records waiting writes nothing, one with records waiting does,
 /// so a stalled agent shows.
 /// </summary>
 /// <param name="agent">The agent's name as the line starts with it: <c>Anomaly</c> gives "Anomaly agent: …".</param>
-/// <param name="functions">The agent's Kafka-triggered functions, whose consumer lag the line reports.</param>
 public sealed partial class AgentSummary(
     string agent,
     AgentSettings settings,
-    KafkaTriggerMonitor monitor,
-    IReadOnlyCollection<string> functions,
+    ConsumerLagProbe lagProbe,
     TimeProvider clock,
     ILogger logger) : BackgroundService
 {
@@ -58,7 +55,7 @@ public sealed partial class AgentSummary(
         await _reporting.WaitAsync(cancellationToken);
         try
         {
-            var lag = await ConsumerLag.MeasureAsync(monitor, functions, cancellationToken);
+            var lag = await lagProbe.MeasureAsync(cancellationToken);
             long events, alerts, deadLetters;
             TimeSpan elapsed;
             DateTimeOffset? newest;
@@ -83,7 +80,7 @@ public sealed partial class AgentSummary(
             }
             else
             {
-                LogSummary(logger, agent, rate, events, alerts, deadLetters, lag.Records, lag.RecordsHere, lag.PartitionsHere, age);
+                LogSummary(logger, agent, rate, events, alerts, deadLetters, lag.Records, lag.Partitions, age);
             }
         }
         finally
@@ -112,18 +109,18 @@ public sealed partial class AgentSummary(
         {
         }
 
-        // The last events before stopping; the triggers may be gone by now, so the lag may be unknown.
+        // The last events before stopping; the broker may be gone by now, so the lag may be unknown.
         await ReportAsync(CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "{Agent} agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), " +
-                  "consumer lag {ConsumerLag} records ({ConsumerLagHere} in the {PartitionsHere} partitions held here), newest record age {RecordAge}")]
+                  "consumer lag {ConsumerLag} records over {Partitions} partitions, newest record age {RecordAge}")]
     private static partial void LogSummary(ILogger logger, string agent, string rate, long events, long alerts, long deadLetters,
-        long consumerLag, long consumerLagHere, int partitionsHere, string recordAge);
+        long consumerLag, int partitions, string recordAge);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "{Agent} agent: {Rate} events/s ({Events} events, {Alerts} alerts, {DeadLetters} dead-lettered), " +
-                  "consumer lag unknown (no partition measured), newest record age {RecordAge}")]
+                  "consumer lag unknown (the broker did not answer), newest record age {RecordAge}")]
     private static partial void LogSummaryWithoutLag(ILogger logger, string agent, string rate, long events, long alerts, long deadLetters, string recordAge);
 }

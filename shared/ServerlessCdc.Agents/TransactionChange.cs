@@ -1,6 +1,5 @@
 using ServerlessCdc.Debezium.Model;
 using ServerlessCdc.Debezium.Reading;
-using ServerlessCdc.Functions;
 using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Agents;
@@ -30,10 +29,10 @@ public enum CreatedAtField
 
 /// <summary>One record of the transactions topic, read into the fields the agents' rules use.</summary>
 /// <remarks>
-/// A function takes a batch of them (<c>[KafkaTrigger(…, IsBatched = true)] TransactionChange[]</c>): the host reads each
-/// batch with <see cref="TransactionChangeConverter"/> while the previous batch runs.
+/// A function takes a batch as the Functions host sends it (<c>[KafkaTrigger(…, IsBatched = true)] byte[][]</c>, the
+/// values, with their positions in the trigger metadata), makes records of it with <see cref="KafkaBatch"/> and reads
+/// them with <see cref="Read(IReadOnlyList{KafkaRecord}, CreatedAtField)"/>.
 /// </remarks>
-[InputConverter(typeof(TransactionChangeConverter))]
 public readonly record struct TransactionChange(
     KafkaRecord Record,
     ChangeKind Kind,
@@ -140,14 +139,4 @@ public readonly record struct TransactionChange(
     private static string Absent(string field) => $"the 'after' row has no field '{field}'";
 
     private static string Null(string field) => $"the field '{field}' is null";
-}
-
-/// <summary>Reads a <see cref="KafkaRecord"/> into a <see cref="TransactionChange"/>; never fails (an unreadable record is malformed).</summary>
-public sealed class TransactionChangeConverter : IInputConverter
-{
-    public ValueTask<ConversionResult> ConvertAsync(ConverterContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return new(context.Source is KafkaRecord record ? ConversionResult.Success(TransactionChange.Read(record)) : ConversionResult.Unhandled());
-    }
 }

@@ -1,5 +1,4 @@
 using Npgsql;
-using ServerlessCdc.Functions;
 using ServerlessCdc.Postgres.Streaming;
 using ServerlessCdc.Kafka;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace ServerlessCdc.Kafka;
@@ -15,7 +16,9 @@ public static class KafkaEventJson
     {
         ArgumentNullException.ThrowIfNull(record);
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: a value that is itself JSON (a Debezium event) keeps its quotes as \" instead of \u0022, a third
+        // of the size, and its non-ASCII text as is; the text is a JSON string, never HTML.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteNumber("Offset", record.Offset);

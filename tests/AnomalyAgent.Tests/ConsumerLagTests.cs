@@ -1,31 +1,44 @@
+using Confluent.Kafka;
 using ServerlessCdc.Agents;
-using ServerlessCdc.Functions;
+using ServerlessCdc.Broker;
 
 namespace AnomalyAgent.Tests;
 
-/// <summary>The summary's consumer lag from the trigger statuses, whichever process holds the partitions.</summary>
+/// <summary>The summary's consumer lag, read from the broker: the group's committed offsets against the high watermarks.</summary>
 public sealed class ConsumerLagTests
 {
     [Fact]
-    public void The_lag_counts_every_partition_of_the_agents_functions_and_apart_those_held_here()
+    public async Task The_lag_is_every_partitions_records_past_the_groups_commits_and_unknown_before_the_topic_exists()
     {
-        var agent = Status("AnomalyAgent", (0, 0, 7), (1, -1, 5), (2, 1, 0), (3, -1, 11));
-        var other = Status("SomethingElse", (0, 0, 1000));
+        var folder = Directory.CreateTempSubdirectory("consumer-lag-");
+        try
+        {
+            await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = folder.FullName });
+            var settings = new AgentSettings("db", broker.BootstrapServers, "alerts", TimeSpan.FromSeconds(10), "payments", "lag-group");
+            using var probe = new ConsumerLagProbe(settings);
+            Assert.Null(await probe.MeasureAsync(CancellationToken.None));
 
-        var lag = ConsumerLag.From([agent, other], ["AnomalyAgent"]);
+            broker.Topics.Create("payments", 4, null);
+            using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await producer.ProduceAsync(new TopicPartition("payments", i % 4), new Message<Null, string> { Value = $"v{i}" });
+                }
+            }
 
-        Assert.Equal(new ConsumerLag(Records: 23, RecordsHere: 7, PartitionsHere: 2), lag);
+            Assert.Equal(new ConsumerLag(20, 4), await probe.MeasureAsync(CancellationToken.None));
+
+            using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = broker.BootstrapServers, GroupId = "lag-group" }).Build())
+            {
+                consumer.Commit([new TopicPartitionOffset("payments", 0, 5), new TopicPartitionOffset("payments", 1, 2)]);
+            }
+
+            Assert.Equal(new ConsumerLag(13, 4), await probe.MeasureAsync(CancellationToken.None));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
-
-    [Fact]
-    public void The_lag_is_unknown_until_a_partition_is_measured_so_zero_always_means_caught_up()
-    {
-        Assert.Null(ConsumerLag.From([Status("AnomalyAgent")], ["AnomalyAgent"]));
-        Assert.Null(ConsumerLag.From([], ["AnomalyAgent"]));
-        Assert.Equal(new ConsumerLag(0, 0, 1), ConsumerLag.From([Status("AnomalyAgent", (0, 0, 0))], ["AnomalyAgent"]));
-    }
-
-    private static KafkaTriggerStatus Status(string function, params (int Partition, int Instance, long Lag)[] partitions) =>
-        new(function, "broker:9092", "topic", "group", 2, 1000, partitions.Length,
-            [.. partitions.Select(p => new KafkaPartitionStatus(p.Partition, p.Instance, 100, 100 + p.Lag, p.Lag))], DateTimeOffset.UnixEpoch);
 }

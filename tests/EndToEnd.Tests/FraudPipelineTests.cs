@@ -74,6 +74,7 @@ public sealed class FraudPipelineTests(PostgresFixture postgres) : IAsyncLifetim
             ["Postgres__Port"] = postgres.Options.Port.ToString(CultureInfo.InvariantCulture),
             ["Postgres__Password"] = postgres.Options.Password,
             ["Postgres__Embedded"] = "Never",
+            ["FunctionsStorage"] = postgres.ConnectionString(database),
         };
         await using var anomaly = AppProcess.Start("AnomalyAgent", settings);
         await using var velocity = AppProcess.Start("VelocityAgent", settings);

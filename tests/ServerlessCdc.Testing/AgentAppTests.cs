@@ -187,6 +187,7 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
         ["Postgres__Port"] = postgres.Options.Port.ToString(CultureInfo.InvariantCulture),
         ["Postgres__Password"] = postgres.Options.Password,
         ["Postgres__Embedded"] = "Never",
+        ["FunctionsStorage"] = postgres.ConnectionString(database),
         ["StateDatabase"] = database,
         ["KafkaBrokers"] = brokers,
         ["ConsumerGroup"] = App + "-" + database,
