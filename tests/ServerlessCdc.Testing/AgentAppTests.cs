@@ -90,6 +90,45 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
         }
     }
 
+    // kill -9 of the app's worker alone, mid-backlog: the host keeps its consumers and partitions, starts another worker
+    // and sends it the batch that was in flight; the state ends exactly as one uninterrupted run.
+    [Fact]
+    public async Task A_worker_killed_mid_batch_is_restarted_by_the_host_and_the_batch_redone_exactly_once()
+    {
+        var folder = Directory.CreateTempSubdirectory(Prefix + "-worker-");
+        try
+        {
+            await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDirectory = folder.FullName });
+            var database = $"{Prefix}_worker_{Guid.NewGuid():N}"[..24];
+            var workload = Workload.Generate(11, count: 6000, users: 40, partitions: 4, byUser: true);
+            var produced = new List<KafkaRecord>();
+            using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
+            await Produce(producer, workload, produced);
+
+            await using var app = AppProcess.Start(App, Settings(broker.BootstrapServers, database));
+            await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
+            await WaitFor(async () => await Applied(state) >= 500, app);
+            var worker = app.ChildProcessIds().Single();
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", worker.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, app);
+
+            await using var expected = await CreateReferenceDatabaseAsync(postgres);
+            await ApplyReferenceAsync(expected.DataSource, produced);
+            await using var actual = OpenDatabase(postgres.ConnectionString(database));
+            Assert.Equal(await expected.DumpAsync(), await actual.DumpAsync());
+            Assert.Contains("exited with code 137; starting another", app.Output, StringComparison.Ordinal);
+            Assert.NotEqual(worker, app.ChildProcessIds().Single());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     // SIGTERM while working through a backlog (a batch in flight, most likely), then SIGTERM with Kafka gone: each stop
     // takes seconds, and the run finished by a third app still ends exactly as one uninterrupted run.
     [Fact]

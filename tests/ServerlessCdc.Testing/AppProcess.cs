@@ -84,6 +84,12 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a service manager stops it; how long it took to exit.</summary>
     public Task<Termination> TerminateAsync() => Termination.TerminateAsync(_process);
 
+    /// <summary>The live processes this one started (the Functions host's worker).</summary>
+    public IReadOnlyList<int> ChildProcessIds() =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(directory => int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == _process.Id)];
+
     /// <summary>SIGKILL: the process dies wherever it is, mid-batch included.</summary>
     public async Task CrashAsync()
     {
@@ -149,6 +155,20 @@ public sealed class AppProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its closing parenthesis.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
         }
     }
 }
