@@ -25,7 +25,7 @@ public static class AgentHosting
 
         // The app's category (ServerlessCdc.AnomalyAgent.AgentSummary), so the summary line reads as it always has.
         builder.Services.AddSingleton(new ConsumerLagProbe(settings));
-        builder.Services.AddSingleton(services => new AgentSummary(agent, settings, services.GetRequiredService<ConsumerLagProbe>(),
+        builder.Services.AddSingleton(services => new AgentSummary(agent, settings, services.GetRequiredService<ConsumerLagProbe>().MeasureAsync,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILoggerFactory>().CreateLogger($"{app.Namespace}.{nameof(AgentSummary)}")));
         builder.Services.AddHostedService(services => services.GetRequiredService<AgentSummary>());

@@ -6,18 +6,18 @@ namespace ServerlessCdc.Agents;
 
 /// <summary>
 /// The periodic summary line, so a run at thousands of events a second stays readable with the per-transaction
-/// lines at debug: events/s, alerts, the group's consumer lag (records not yet committed, from the broker:
-/// <see cref="ConsumerLagProbe"/>) and the age of the newest record applied. Both are needed: the age says how
+/// lines at debug: events/s, alerts, the group's consumer lag (records not yet committed, measured by
+/// <paramref name="measureLag"/>: from the broker, <see cref="ConsumerLagProbe"/>) and the age of the newest record applied. Both are needed: the age says how
 /// stale the alerts are, the lag how much work is waiting (an agent can be caught up on an old backlog, or far
 /// behind on fresh events). It is written on a timer, not on the next batch, so the last events of a burst are
-/// reported too; an interval with no events and no records waiting writes nothing, one with records waiting does,
-/// so a stalled agent shows.
+/// reported too; an interval with no events and no records waiting writes nothing (unless records were waiting at the
+/// last line: it says the agent caught up), one with records waiting does, so a stalled agent shows.
 /// </summary>
 /// <param name="agent">The agent's name as the line starts with it: <c>Anomaly</c> gives "Anomaly agent: …".</param>
 public sealed partial class AgentSummary(
     string agent,
     AgentSettings settings,
-    ConsumerLagProbe lagProbe,
+    Func<CancellationToken, Task<ConsumerLag?>> measureLag,
     TimeProvider clock,
     ILogger logger) : BackgroundService
 {
@@ -28,6 +28,7 @@ public sealed partial class AgentSummary(
     private long _alerts;
     private long _deadLetters;
     private DateTimeOffset? _newest;
+    private long _reportedLag;
 
     public void Add<TAlert, TPassed>(IReadOnlyList<TransactionChange> batch, BatchOutcome<TAlert, TPassed> outcome)
     {
@@ -55,7 +56,7 @@ public sealed partial class AgentSummary(
         await _reporting.WaitAsync(cancellationToken);
         try
         {
-            var lag = await lagProbe.MeasureAsync(cancellationToken);
+            var lag = await measureLag(cancellationToken);
             long events, alerts, deadLetters;
             TimeSpan elapsed;
             DateTimeOffset? newest;
@@ -67,10 +68,14 @@ public sealed partial class AgentSummary(
                 _events = _alerts = _deadLetters = 0;
             }
 
-            if (events == 0 && lag is not { Records: > 0 })
+            // Quiet when idle and caught up, except for the line that says it caught up.
+            var caughtUp = lag is { Records: 0 } && _reportedLag > 0;
+            if (events == 0 && lag is not { Records: > 0 } && !caughtUp)
             {
                 return;
             }
+
+            _reportedLag = lag?.Records ?? _reportedLag;
 
             var rate = (events / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture);
             var age = newest is { } time ? (clock.GetUtcNow() - time).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "none yet";
