@@ -89,7 +89,7 @@ try
     }
 
     Console.WriteLine();
-    await using var admin = await StartAdminAsync(host, port, loggers, stopping.Token);
+    await using var admin = await StartAdminAsync(host, triggers, port, loggers, stopping.Token);
     Console.WriteLine($"Admin: POST {admin.Address}admin/functions/<name> runs a function now.");
     Console.WriteLine();
     await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -106,11 +106,11 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
     return 0;
 }
 
-static async Task<AdminEndpoint> StartAdminAsync(FunctionAppHost host, int port, ILoggerFactory loggers, CancellationToken cancellation)
+static async Task<AdminEndpoint> StartAdminAsync(FunctionAppHost host, FunctionTriggers triggers, int port, ILoggerFactory loggers, CancellationToken cancellation)
 {
     try
     {
-        return await AdminEndpoint.StartAsync(host, port, loggers, cancellation);
+        return await AdminEndpoint.StartAsync(host, triggers, port, loggers, cancellation);
     }
     catch (IOException e)
     {

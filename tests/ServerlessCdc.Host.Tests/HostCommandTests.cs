@@ -36,6 +36,7 @@ public sealed class HostCommandTests(ITestOutputHelper output)
         Assert.True(await host.WaitForOutputAsync(text => text.Contains("Admin run of 'Functions.Tick'", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), host.Output);
         Assert.Contains("tick: past due False", host.Output, StringComparison.Ordinal);
         Assert.Contains("): Success", host.Output, StringComparison.Ordinal);
+        Assert.Contains("Executing 'Functions.Tick' (Reason='Manually invoked via the admin API'", host.Output, StringComparison.Ordinal);
 
         using var missing = await http.PostAsync("admin/functions/Nope", new StringContent("{}"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);

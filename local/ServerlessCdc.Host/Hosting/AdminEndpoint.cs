@@ -24,7 +24,12 @@ public sealed partial class AdminEndpoint : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<AdminEndpoint> StartAsync(FunctionAppHost host, int port, ILoggerFactory loggers, CancellationToken cancellation)
+    /// <param name="host">The app's worker.</param>
+    /// <param name="triggers">Runs a timer function through the executor; other functions are invoked directly.</param>
+    /// <param name="port">Loopback port (0: any free one).</param>
+    /// <param name="loggers">The host's log.</param>
+    /// <param name="cancellation">Stops a start that waits.</param>
+    public static async Task<AdminEndpoint> StartAsync(FunctionAppHost host, FunctionTriggers? triggers, int port, ILoggerFactory loggers, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(host);
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,6 +51,13 @@ public sealed partial class AdminEndpoint : IAsyncDisposable
             {
                 try
                 {
+                    if (triggers?.RunTimerNowAsync(function.Name) is { } run)
+                    {
+                        var result = await run.ConfigureAwait(false);
+                        LogRun(logger, function.Name, result.InvocationId, result.Succeeded ? "Success" : result.Exception?.Message ?? "Failure");
+                        return;
+                    }
+
                     var input = function.TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase)
                         ? TimerInfoJson.Create(null, isPastDue: false)
                         : "{}";

@@ -78,6 +78,19 @@ public sealed class FunctionTriggers : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a timer function now, as Core Tools' admin API does: through the executor (its log lines, its retry strategy),
+    /// with a TimerInfo that is not past due. Null when <paramref name="functionName"/> is not a timer function run here.
+    /// </summary>
+    public Task<FunctionResult>? RunTimerNowAsync(string functionName)
+    {
+        var function = _services.GetRequiredService<FunctionCatalog>().Functions
+            .FirstOrDefault(f => f.Trigger is TimerTriggerAttribute && string.Equals(f.Name, functionName, StringComparison.OrdinalIgnoreCase));
+        return function is null
+            ? null
+            : _services.GetRequiredService<FunctionExecutor>().ExecuteAsync(function, new TimerInfo(), "Manually invoked via the admin API", CancellationToken.None);
+    }
+
     /// <summary>Stops triggering; a running invocation gets host.json's shutdownTimeout, then its cancellation.</summary>
     public Task StopAsync(CancellationToken cancellation) => _listeners.StopAsync(cancellation);
 
