@@ -1,16 +1,32 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
 namespace ServerlessCdc.Kafka;
 
 /// <summary>
-/// A batch as a <c>byte[][]</c> Kafka trigger gets it from the Functions host: the values, and their positions in the
-/// trigger metadata (<c>TopicArray</c>, <c>PartitionArray</c>, <c>OffsetArray</c>, <c>TimestampArray</c>, <c>KeyArray</c>:
-/// JSON arrays in <c>FunctionContext.BindingContext.BindingData</c>). No JSON wraps the values, so nothing is escaped.
+/// A batch's trigger metadata, as the Functions host sends it with every batched Kafka trigger and a <c>byte[][]</c>
+/// function reads its positions from: <c>TopicArray</c>, <c>PartitionArray</c>, <c>OffsetArray</c>,
+/// <c>TimestampArray</c>, <c>KeyArray</c>, <c>HeadersArray</c>, JSON arrays in
+/// <c>FunctionContext.BindingContext.BindingData</c>. No JSON wraps the values themselves, so nothing is escaped.
 /// </summary>
 public static class KafkaBatch
 {
+    /// <summary>The host's side: each metadata array's name and JSON text.</summary>
+    public static IReadOnlyDictionary<string, string> Metadata(IReadOnlyList<KafkaRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return new Dictionary<string, string>
+        {
+            ["PartitionArray"] = JsonSerializer.Serialize(records.Select(r => r.Partition)),
+            ["OffsetArray"] = JsonSerializer.Serialize(records.Select(r => r.Offset)),
+            ["TopicArray"] = JsonSerializer.Serialize(records.Select(r => r.Topic)),
+            ["TimestampArray"] = JsonSerializer.Serialize(records.Select(r => KafkaEventJson.Timestamp(r.Timestamp))),
+            ["KeyArray"] = JsonSerializer.Serialize(records.Select(r => KafkaEventJson.Text(r.Key))),
+            ["HeadersArray"] = $"[{string.Join(',', records.Select(r => KafkaEventJson.Headers(r.Headers)))}]",
+        };
+    }
+
+    /// <summary>The worker's side: the records of a <c>byte[][]</c> batch.</summary>
     /// <param name="values">The trigger parameter's values (null elements for tombstones).</param>
     /// <param name="bindingData">The invocation's binding data; a value is the array's JSON text (or a parsed JsonElement).</param>
     /// <exception cref="FormatException">An array is missing, or its length is not the batch's.</exception>
@@ -32,7 +48,7 @@ public static class KafkaBatch
                 offsets[i].GetInt64(),
                 keys?[i].GetString() is { } key ? Encoding.UTF8.GetBytes(key) : null,
                 values[i],
-                timestamps?[i].GetString() is { } at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : default,
+                timestamps?[i].GetString() is { } at ? KafkaEventJson.ParseTimestamp(at) : default,
                 []);
         }
 

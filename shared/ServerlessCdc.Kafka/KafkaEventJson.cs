@@ -69,9 +69,7 @@ public static class KafkaEventJson
                 root.GetProperty("Offset").GetInt64(),
                 Bytes(root, "Key"),
                 Bytes(root, "Value"),
-                root.TryGetProperty("Timestamp", out var at) && at.ValueKind == JsonValueKind.String
-                    ? DateTimeOffset.Parse(at.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-                    : default,
+                root.TryGetProperty("Timestamp", out var at) && at.ValueKind == JsonValueKind.String ? ParseTimestamp(at.GetString()!) : default,
                 headers);
         }
         catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
@@ -91,9 +89,22 @@ public static class KafkaEventJson
         }
         else
         {
-            json.WriteString(name, Encoding.UTF8.GetString(bytes));
+            json.WriteString(name, Text(bytes));
         }
     }
 
-    private static string Timestamp(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    /// <summary>Timestamps on the wire: UTC, round-trip format.</summary>
+    public static string Timestamp(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset ParseTimestamp(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    /// <summary>Keys and values on the wire as text: UTF-8, null for none.</summary>
+    public static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+
+    /// <summary>Headers in the trigger metadata: a JSON array of <c>{"Key", "Value" (base64)}</c>.</summary>
+    public static string Headers(IReadOnlyList<KafkaHeader> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        return JsonSerializer.Serialize(headers.Select(h => new { h.Key, Value = h.Value is null ? null : Convert.ToBase64String(h.Value) }));
+    }
 }

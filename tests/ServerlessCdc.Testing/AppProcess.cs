@@ -6,8 +6,8 @@ using ServerlessCdc.Postgres;
 namespace ServerlessCdc.Testing;
 
 /// <summary>
-/// A built function app run as its own process (<c>dotnet functions/App/bin/&lt;Configuration&gt;/net10.0/App.dll</c>),
-/// settings given as environment variables, output collected; stopped with SIGTERM as a service manager would. Other
+/// A built function app run on the local Functions host as its own process (<c>ServerlessCdc.Host start --script-root
+/// functions/App/bin/&lt;Configuration&gt;/net10.0</c>, which starts the app's worker), settings given as environment variables, output collected; stopped with SIGTERM as a service manager would. Other
 /// commands (the Functions host, scripts/func) run the same way through <see cref="Start(ProcessStartInfo)"/>.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
@@ -43,13 +43,13 @@ public sealed class AppProcess : IAsyncDisposable
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", configuration, "net10.0");
 
-        // An isolated-worker app runs on the Functions host (admin port chosen by the system); the host starts its worker.
-        var start = File.Exists(Path.Combine(folder, "worker.config.json"))
-            ? new ProcessStartInfo("dotnet", [HostAssembly(configuration), "start", "--script-root", folder, "--port", "0"])
-            : new ProcessStartInfo("dotnet", [Path.Combine(folder, app + ".dll")]);
-        start.WorkingDirectory = folder;
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
+        // The admin port is chosen by the system, so that several apps run side by side.
+        var start = new ProcessStartInfo("dotnet", [HostAssembly(configuration), "start", "--script-root", folder, "--port", "0"])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         RuntimeSettings.Apply(start);
         foreach (var (key, value) in environment)
         {

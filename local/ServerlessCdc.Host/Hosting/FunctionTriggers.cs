@@ -27,9 +27,6 @@ public sealed class FunctionTriggers : IAsyncDisposable
     /// <summary>Each function's trigger, as the start-up listing shows it.</summary>
     public IReadOnlyList<(string Function, string Trigger)> Listening => _listeners.Listening;
 
-    /// <summary>Lag and scale target of each Kafka-triggered function.</summary>
-    public KafkaTriggerMonitor KafkaMonitor => _services.GetRequiredService<KafkaTriggerMonitor>();
-
     /// <param name="host">The app's worker, started.</param>
     /// <param name="only">The functions to run (Core Tools' --functions); all when empty.</param>
     /// <param name="loggers">The host's log.</param>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Host.Protocol;
@@ -36,16 +34,7 @@ internal static class TriggerData
             input.CollectionString = new CollectionString { String = { records.Select(KafkaEventJson.Write) } };
         }
 
-        var metadata = new Dictionary<string, TypedData>
-        {
-            ["PartitionArray"] = Json(records.Select(r => r.Partition)),
-            ["OffsetArray"] = Json(records.Select(r => r.Offset)),
-            ["TopicArray"] = Json(records.Select(r => r.Topic)),
-            ["TimestampArray"] = Json(records.Select(r => Timestamp(r.Timestamp))),
-            ["KeyArray"] = Json(records.Select(r => Text(r.Key))),
-            ["HeadersArray"] = Json(records.Select(r => Headers(r.Headers))),
-        };
-        return (input, metadata);
+        return (input, KafkaBatch.Metadata(records).ToDictionary(array => array.Key, array => new TypedData { Json = array.Value }));
     }
 
     private static (TypedData, Dictionary<string, TypedData>) Single(KafkaRecord record, bool binary)
@@ -56,19 +45,12 @@ internal static class TriggerData
             ["Partition"] = Json(record.Partition),
             ["Offset"] = Json(record.Offset),
             ["Topic"] = new() { String = record.Topic },
-            ["Timestamp"] = new() { String = Timestamp(record.Timestamp) },
-            ["Key"] = new() { String = Text(record.Key) ?? "" },
-            ["Headers"] = Json(Headers(record.Headers)),
+            ["Timestamp"] = new() { String = KafkaEventJson.Timestamp(record.Timestamp) },
+            ["Key"] = new() { String = KafkaEventJson.Text(record.Key) ?? "" },
+            ["Headers"] = new() { Json = KafkaEventJson.Headers(record.Headers) },
         };
         return (input, metadata);
     }
-
-    private static IEnumerable<object> Headers(IReadOnlyList<KafkaHeader> headers) =>
-        headers.Select(header => new { header.Key, Value = header.Value is null ? null : Convert.ToBase64String(header.Value) });
-
-    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
-
-    private static string Timestamp(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static TypedData Json<T>(T value) => new() { Json = JsonSerializer.Serialize(value) };
 }

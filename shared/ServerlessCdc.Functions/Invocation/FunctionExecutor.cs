@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +14,6 @@ public sealed partial class FunctionExecutor(
     ILoggerFactory loggers,
     TimeProvider time)
 {
-    private readonly ConcurrentDictionary<FunctionDescriptor, bool> _prepared = new();
     private readonly Lazy<TimeSpan?> _functionTimeout = new(() => FunctionsHostSettings.GetFunctionTimeout(configuration));
 
     /// <summary>Checks the function's parameters and retry strategy; throws <see cref="FunctionConfigurationException"/>.</summary>
@@ -25,7 +23,6 @@ public sealed partial class FunctionExecutor(
         _ = _functionTimeout.Value;
         ValidateRetry(function);
         dispatcher.Prepare(function);
-        _prepared[function] = true;
     }
 
     /// <param name="function">The function to run.</param>
@@ -37,11 +34,6 @@ public sealed partial class FunctionExecutor(
         CancellationToken cancellationToken, CancellationToken stopRetries = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (!_prepared.ContainsKey(function))
-        {
-            Prepare(function);
-        }
-
         var invocationId = Guid.NewGuid().ToString();
         var logger = loggers.CreateLogger($"Function.{function.Name}");
         var maxRetries = function.Retry?.MaxRetryCount ?? 0;

@@ -44,9 +44,8 @@ public static class PostgresHostingExtensions
         // databases are there and migrated; a batch invoked earlier would fail and be dead-lettered. First, it also stops last.
         if (!builder.Services.Any(service => service.ImplementationType == typeof(PostgresStartupService)))
         {
-            var first = builder.Services.Select((service, index) => (service, index)).FirstOrDefault(pair => pair.service.ServiceType == typeof(IHostedService));
-            builder.Services.Insert(first.service is null ? builder.Services.Count : first.index,
-                ServiceDescriptor.Singleton<IHostedService, PostgresStartupService>());
+            var first = builder.Services.ToList().FindIndex(service => service.ServiceType == typeof(IHostedService));
+            builder.Services.Insert(first < 0 ? builder.Services.Count : first, ServiceDescriptor.Singleton<IHostedService, PostgresStartupService>());
         }
 
         if (builder.Configuration["FunctionsStorage"] is null && builder.Configuration.GetConnectionString("FunctionsStorage") is null)
