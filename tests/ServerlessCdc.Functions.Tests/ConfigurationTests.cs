@@ -44,17 +44,19 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void The_builder_reads_the_repository_host_json_and_lets_the_environment_override()
+    public void The_sources_read_the_repository_host_json_and_let_the_environment_override()
     {
         var name = $"FunctionsTest{Guid.NewGuid():N}";
         Environment.SetEnvironmentVariable($"{name}__Inner", "from-environment");
         try
         {
-            var builder = FunctionsApplication.CreateBuilder(["--FromCommandLine=yes"], typeof(ConfigurationTests));
+            var builder = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory);
+            FunctionsConfiguration.AddFunctionsSources(builder, ["--FromCommandLine=yes"]);
+            var configuration = builder.Build();
 
-            Assert.Equal("2.0", builder.Configuration["AzureFunctionsJobHost:version"]);
-            Assert.Equal("from-environment", builder.Configuration[$"{name}:Inner"]);
-            Assert.Equal("yes", builder.Configuration["FromCommandLine"]);
+            Assert.Equal("2.0", configuration["AzureFunctionsJobHost:version"]);
+            Assert.Equal("from-environment", configuration[$"{name}:Inner"]);
+            Assert.Equal("yes", configuration["FromCommandLine"]);
         }
         finally
         {

@@ -4,61 +4,26 @@ using ServerlessCdc.Functions.Tests.Support;
 
 namespace ServerlessCdc.Functions.Tests;
 
-/// <summary>The executor on its own: DI, parameter binding, log lines, retries. No trigger fires here.</summary>
+/// <summary>The executor on its own: log lines, retries, functionTimeout. No trigger fires here.</summary>
 public sealed class InvocationTests
 {
     private readonly LogCapture _logs = new();
     private readonly Probe _probe = new();
 
     [Fact]
-    public async Task Classes_are_built_by_DI_in_a_scope_per_invocation()
-    {
-        using var host = Build(typeof(DiFunction));
-        var (executor, function) = Function(host, "Di");
-
-        var first = await executor.ExecuteAsync(function, new TimerInfo(), "Test", CancellationToken.None);
-        var second = await executor.ExecuteAsync(function, new TimerInfo(), "Test", CancellationToken.None);
-
-        Assert.True(first.Succeeded);
-        Assert.True(second.Succeeded);
-        Assert.NotEqual(first.InvocationId, second.InvocationId);
-        Assert.Equal([first.InvocationId, second.InvocationId], _probe.Runs.Select(run => run.InvocationId));
-        var scoped = _probe.Seen.OfType<ScopedThing>().ToList();
-        Assert.Equal(2, scoped.Distinct().Count());
-        Assert.All(scoped, thing => Assert.True(thing.Disposed));
-        Assert.Equal(6, _probe.Seen.OfType<ILogger>().Count());
-        Assert.Equal(2, _probe.Seen.OfType<Probe>().Count(probe => probe == _probe));
-    }
-
-    [Fact]
     public async Task Invocations_are_logged_as_the_functions_host_logs_them()
     {
-        using var host = Build(typeof(DiFunction));
-        var (executor, function) = Function(host, "Di");
+        using var host = Build(typeof(LongRunningFunction));
+        var (executor, function) = Function(host, "LongRunning");
 
         var result = await executor.ExecuteAsync(function, new TimerInfo(), "Timer fired at now", CancellationToken.None);
 
-        var executing = Assert.Single(_logs.Containing("Executing 'Functions.Di'"));
-        Assert.Equal($"Executing 'Functions.Di' (Reason='Timer fired at now', Id={result.InvocationId})", executing.Message);
+        var executing = Assert.Single(_logs.Containing("Executing 'Functions.LongRunning'"));
+        Assert.Equal($"Executing 'Functions.LongRunning' (Reason='Timer fired at now', Id={result.InvocationId})", executing.Message);
         Assert.Equal(LogLevel.Information, executing.Level);
-        var executed = Assert.Single(_logs.Containing("Executed 'Functions.Di'"));
-        Assert.StartsWith($"Executed 'Functions.Di' (Succeeded, Id={result.InvocationId}, Duration=", executed.Message, StringComparison.Ordinal);
-        Assert.Equal("Function.Di", executed.Category);
-    }
-
-    [Fact]
-    public async Task Static_void_and_ValueTask_methods_run()
-    {
-        using var host = Build(typeof(StaticFunctions));
-        var executor = host.Services.GetRequiredService<FunctionExecutor>();
-        var catalog = host.Services.GetRequiredService<FunctionCatalog>();
-
-        foreach (var function in catalog.Functions)
-        {
-            Assert.True((await executor.ExecuteAsync(function, new TimerInfo(), "Test", CancellationToken.None)).Succeeded);
-        }
-
-        Assert.Equal(["StaticValueTask", "StaticVoid"], _probe.Runs.Select(run => run.Function).Order());
+        var executed = Assert.Single(_logs.Containing("Executed 'Functions.LongRunning'"));
+        Assert.StartsWith($"Executed 'Functions.LongRunning' (Succeeded, Id={result.InvocationId}, Duration=", executed.Message, StringComparison.Ordinal);
+        Assert.Equal("Function.LongRunning", executed.Category);
     }
 
     [Fact]
@@ -110,22 +75,10 @@ public sealed class InvocationTests
         Assert.Single(_logs.Containing("Timeout value of 00:00:00.2000000 exceeded by function 'Functions.LongRunning'"));
     }
 
-    [Fact]
-    public async Task A_parameter_that_cannot_be_bound_stops_start_up()
-    {
-        using var host = Build(typeof(UnbindableFunction));
-
-        var error = await Assert.ThrowsAsync<FunctionConfigurationException>(() => host.StartAsync());
-
-        Assert.Contains("Function 'Unbindable'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'notAService'", error.Message, StringComparison.Ordinal);
-    }
-
     private Microsoft.Extensions.Hosting.IHost Build(Type functions, params (string Key, string? Value)[] settings)
     {
         var builder = TestHosts.Builder(_logs, TestHosts.NoStorage(settings), functions);
         builder.Services.AddSingleton(_probe);
-        builder.Services.AddScoped<ScopedThing>();
         return builder.Build();
     }
 

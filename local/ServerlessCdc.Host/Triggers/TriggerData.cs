@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Google.Protobuf;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Host.Protocol;
 using ServerlessCdc.Kafka;
@@ -27,7 +28,7 @@ internal static class TriggerData
         var input = new TypedData();
         if (binary)
         {
-            input.CollectionBytes = new CollectionBytes { Bytes = { records.Select(r => Google.Protobuf.ByteString.CopyFrom(r.Value ?? [])) } };
+            input.CollectionBytes = new CollectionBytes { Bytes = { records.Select(r => Wrap(r.Value)) } };
         }
         else
         {
@@ -39,7 +40,7 @@ internal static class TriggerData
 
     private static (TypedData, Dictionary<string, TypedData>) Single(KafkaRecord record, bool binary)
     {
-        var input = binary ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(record.Value ?? []) } : new TypedData { String = KafkaEventJson.Write(record) };
+        var input = binary ? new TypedData { Bytes = Wrap(record.Value) } : new TypedData { String = KafkaEventJson.Write(record) };
         var metadata = new Dictionary<string, TypedData>
         {
             ["Partition"] = Json(record.Partition),
@@ -51,6 +52,9 @@ internal static class TriggerData
         };
         return (input, metadata);
     }
+
+    // A record's value is never written after the consumer made it: the message can share it instead of copying it.
+    private static ByteString Wrap(byte[]? value) => value is null ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(value);
 
     private static TypedData Json<T>(T value) => new() { Json = JsonSerializer.Serialize(value) };
 }

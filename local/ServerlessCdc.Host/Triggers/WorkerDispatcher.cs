@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ServerlessCdc.Functions;
 using ServerlessCdc.Host.Hosting;
 using ServerlessCdc.Host.Protocol;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Host.Triggers;
 
@@ -20,12 +21,15 @@ internal sealed partial class WorkerDispatcher(FunctionAppHost host, ILogger log
         _ = Loaded(function);
     }
 
+    /// <summary>A batch's wire form, built while the batch before it runs in the worker.</summary>
+    public object? PrepareInput(FunctionDescriptor function, object? triggerValue) =>
+        triggerValue is KafkaRecord[]? new WireInput(TriggerData.For(triggerValue, IsBinary(function))) : triggerValue;
+
     public async Task InvokeAsync(FunctionDescriptor function, object? triggerValue, InvocationAttempt attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(attempt);
-        var binary = Loaded(function).Trigger.Text("dataType").Equals("binary", StringComparison.OrdinalIgnoreCase);
-        var (input, metadata) = TriggerData.For(triggerValue, binary);
+        var (input, metadata) = triggerValue is WireInput wire ? wire.Data : TriggerData.For(triggerValue, IsBinary(function));
         var retry = new Protocol.RetryContext { RetryCount = attempt.RetryCount, MaxRetryCount = attempt.MaxRetryCount };
         while (true)
         {
@@ -51,9 +55,14 @@ internal sealed partial class WorkerDispatcher(FunctionAppHost host, ILogger log
         }
     }
 
+    private bool IsBinary(FunctionDescriptor function) =>
+        Loaded(function).Trigger.Text("dataType").Equals("binary", StringComparison.OrdinalIgnoreCase);
+
     private LoadedFunction Loaded(FunctionDescriptor function) =>
         host.Functions.FirstOrDefault(f => string.Equals(f.Name, function.Name, StringComparison.OrdinalIgnoreCase))
         ?? throw new FunctionConfigurationException(function.Name, "the worker did not load it.");
+
+    private sealed record WireInput((TypedData Input, Dictionary<string, TypedData> Metadata) Data);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Functions.{FunctionName} (Id={InvocationId}): the worker ended during the invocation ({Problem}); it runs again on the next worker.")]
     private static partial void LogRedo(ILogger logger, string functionName, string invocationId, string problem);

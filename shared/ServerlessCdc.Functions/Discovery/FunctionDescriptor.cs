@@ -1,4 +1,3 @@
-using System.Reflection;
 using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
@@ -6,7 +5,6 @@ namespace ServerlessCdc.Functions;
 /// <summary>One function: its name, its trigger, the value its trigger parameter takes, and its retry strategy.</summary>
 public sealed class FunctionDescriptor
 {
-    /// <summary>A function described by its metadata, invoked elsewhere (a worker process).</summary>
     /// <param name="name">The function's name.</param>
     /// <param name="entryPoint">"Namespace.Type.Method", as the worker reports it.</param>
     /// <param name="trigger">The trigger's settings.</param>
@@ -24,23 +22,9 @@ public sealed class FunctionDescriptor
         Retry = retry;
     }
 
-    internal FunctionDescriptor(string name, MethodInfo method, ParameterInfo triggerParameter,
-        TriggerBindingAttribute trigger, RetryAttribute? retry)
-        : this(name, $"{method.DeclaringType?.FullName}.{method.Name}", trigger, triggerParameter.ParameterType, retry)
-    {
-        Method = method;
-        TriggerParameter = triggerParameter;
-    }
-
     public string Name { get; }
 
     public string EntryPoint { get; }
-
-    /// <summary>The method, when the function runs in this process.</summary>
-    public MethodInfo? Method { get; }
-
-    /// <summary>The parameter that receives the trigger's value, when the function runs in this process.</summary>
-    public ParameterInfo? TriggerParameter { get; }
 
     public Type TriggerType { get; }
 

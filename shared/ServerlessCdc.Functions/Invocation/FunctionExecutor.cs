@@ -25,6 +25,9 @@ public sealed partial class FunctionExecutor(
         dispatcher.Prepare(function);
     }
 
+    /// <summary>See <see cref="IFunctionDispatcher.PrepareInput"/>.</summary>
+    public object? PrepareInput(FunctionDescriptor function, object? triggerValue) => dispatcher.PrepareInput(function, triggerValue);
+
     /// <param name="function">The function to run.</param>
     /// <param name="triggerValue">The value of the trigger parameter.</param>
     /// <param name="reason">Shown in the "Executing" line, e.g. "Timer fired at …".</param>

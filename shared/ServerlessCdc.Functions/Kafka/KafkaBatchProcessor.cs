@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
@@ -9,41 +8,41 @@ namespace ServerlessCdc.Functions;
 /// strategy; a batch that still fails is split in halves, in order, until the failing record stands alone and,
 /// after its own retries, is dead-lettered. Good records around it are processed, the partition moves on.
 /// </summary>
-internal sealed partial class KafkaBatchProcessor(
+internal sealed class KafkaBatchProcessor(
     FunctionDescriptor function,
-    KafkaParameterShape shape,
+    bool batched,
     FunctionExecutor executor,
-    KafkaDeadLetterSink deadLetters,
-    ILogger logger)
+    KafkaDeadLetterSink deadLetters)
 {
     // FunctionExecutor starts no retry once this is signalled: the halves of a failed batch run once each, so
     // that isolating a bad record costs one attempt per halving, not a full retry schedule per halving.
     private static readonly CancellationToken NoRetries = new(canceled: true);
 
+    public bool IsBatched => batched;
+
     /// <summary>
-    /// Starts converting a batch for its invocation, on the thread pool, when the parameter has a converter: the
-    /// consumer does so as it hands the batch over, so that conversion runs beside the batch before it. Null otherwise.
+    /// Starts readying a batch for its invocation (<see cref="IFunctionDispatcher.PrepareInput"/>) on the thread pool: the
+    /// consumer does so as it hands the batch over, so that it runs beside the batch before it. Null when unbatched.
     /// </summary>
-    public Task<Binding>? Prepare(KafkaRecord[] records) =>
-        shape.IsBatched && shape.Converts ? Task.Run(() => BindAsync(records).AsTask()) : null;
+    public Task<object?>? Prepare(KafkaRecord[] records) =>
+        batched ? Task.Run(() => executor.PrepareInput(function, records)) : null;
 
     /// <summary>
     /// True when every record was processed or dead-lettered, so the batch may be committed; false when the
     /// host stopped first, so that none of it is committed and all of it comes again.
     /// </summary>
     /// <param name="prepared">What <see cref="Prepare"/> started for these same records, if anything.</param>
-    public async Task<bool> ProcessAsync(KafkaRecord[] records, Task<Binding>? prepared, CancellationToken invocation, CancellationToken stopping)
+    public async Task<bool> ProcessAsync(KafkaRecord[] records, Task<object?>? prepared, CancellationToken invocation, CancellationToken stopping)
     {
-        if (shape.IsBatched)
+        if (batched)
         {
-            var binding = prepared is null ? await BindAsync(records).ConfigureAwait(false) : await prepared.ConfigureAwait(false);
-            return await RunOrBisectAsync(records, binding, retry: true, invocation, stopping).ConfigureAwait(false);
+            return await RunOrBisectAsync(records, await InputAsync(records, prepared).ConfigureAwait(false), retry: true, invocation, stopping)
+                .ConfigureAwait(false);
         }
 
         foreach (var record in records)
         {
-            KafkaRecord[] one = [record];
-            if (!await RunOrBisectAsync(one, await BindAsync(one).ConfigureAwait(false), retry: true, invocation, stopping).ConfigureAwait(false))
+            if (!await RunOrBisectAsync([record], record, retry: true, invocation, stopping).ConfigureAwait(false))
             {
                 return false;
             }
@@ -52,30 +51,37 @@ internal sealed partial class KafkaBatchProcessor(
         return true;
     }
 
+    private static async Task<object?> InputAsync(KafkaRecord[] records, Task<object?>? prepared)
+    {
+        if (prepared is null)
+        {
+            return records;
+        }
+
+        try
+        {
+            return await prepared.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The records themselves go to the invocation, which readies them again and fails the same way: the failure is
+            // then the invocation's, logged, retried and bisected as any other.
+            return records;
+        }
+    }
+
     /// <param name="records">The records, in fetch order.</param>
-    /// <param name="binding">Their trigger value, or why there is none.</param>
+    /// <param name="input">Their trigger value: the records, one record, or what the dispatcher prepared of them.</param>
     /// <param name="retry">Whether a failure is retried; a single record always is, before it is dead-lettered.</param>
     /// <param name="invocation">Cancels a running invocation (the host stops and the shutdown timeout passed).</param>
     /// <param name="stopping">The host stops: no retry, no dead letter, nothing committed.</param>
-    private async Task<bool> RunOrBisectAsync(KafkaRecord[] records, Binding binding, bool retry, CancellationToken invocation, CancellationToken stopping)
+    private async Task<bool> RunOrBisectAsync(KafkaRecord[] records, object? input, bool retry, CancellationToken invocation, CancellationToken stopping)
     {
-        Exception failure;
-        if (binding.Failure is { } conversion)
+        var stopRetries = retry || records.Length == 1 ? stopping : NoRetries;
+        var result = await executor.ExecuteAsync(function, input, Reason(records), invocation, stopRetries).ConfigureAwait(false);
+        if (result.Succeeded)
         {
-            // Conversion is deterministic: no retry, straight to isolating the record that cannot be converted.
-            LogConversionFailed(logger, function.Name, records.Length, conversion.Message);
-            failure = conversion;
-        }
-        else
-        {
-            var stopRetries = retry || records.Length == 1 ? stopping : NoRetries;
-            var result = await executor.ExecuteAsync(function, binding.Value, Reason(records), invocation, stopRetries).ConfigureAwait(false);
-            if (result.Succeeded)
-            {
-                return true;
-            }
-
-            failure = result.Exception!;
+            return true;
         }
 
         // A failure while stopping may be the cancellation itself: never dead-letter on its account.
@@ -86,27 +92,17 @@ internal sealed partial class KafkaBatchProcessor(
 
         if (records.Length == 1)
         {
-            await deadLetters.SendAsync(records[0], failure, stopping).ConfigureAwait(false);
+            await deadLetters.SendAsync(records[0], result.Exception!, stopping).ConfigureAwait(false);
             return true;
         }
 
         var half = records.Length / 2;
         KafkaRecord[] first = records[..half], second = records[half..];
-        return await RunOrBisectAsync(first, await BindAsync(first).ConfigureAwait(false), retry: false, invocation, stopping).ConfigureAwait(false)
-            && await RunOrBisectAsync(second, await BindAsync(second).ConfigureAwait(false), retry: false, invocation, stopping).ConfigureAwait(false);
+        return await RunOrBisectAsync(first, Input(first), retry: false, invocation, stopping).ConfigureAwait(false)
+            && await RunOrBisectAsync(second, Input(second), retry: false, invocation, stopping).ConfigureAwait(false);
     }
 
-    private async ValueTask<Binding> BindAsync(KafkaRecord[] records)
-    {
-        try
-        {
-            return new Binding(await shape.BindAsync(records).ConfigureAwait(false), null);
-        }
-        catch (KafkaConversionException exception)
-        {
-            return new Binding(null, exception);
-        }
-    }
+    private object Input(KafkaRecord[] records) => batched ? records : records[0];
 
     private static string Reason(KafkaRecord[] records)
     {
@@ -115,10 +111,4 @@ internal sealed partial class KafkaBatchProcessor(
             ? string.Create(CultureInfo.InvariantCulture, $"New Kafka record {first.Topic}[{first.Partition}]@{first.Offset}")
             : string.Create(CultureInfo.InvariantCulture, $"New Kafka batch of {records.Length} records from {first.Topic}");
     }
-
-    /// <summary>A batch's trigger value, or the conversion failure that left it without one.</summary>
-    public readonly record struct Binding(object? Value, KafkaConversionException? Failure);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Functions.{FunctionName}: {Count} record(s) not invoked: {Reason}")]
-    private static partial void LogConversionFailed(ILogger logger, string functionName, int count, string reason);
 }

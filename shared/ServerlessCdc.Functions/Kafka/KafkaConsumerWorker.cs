@@ -235,7 +235,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
 
     private bool TryHandOver()
     {
-        // Only this thread writes, so a free slot stays free until the write below: the batch's conversion starts
+        // Only this thread writes, so a free slot stays free until the write below: the batch's preparation starts
         // only for a batch that is handed over.
         if (_batches.Reader.Count >= _settings.Options.ExecutorChannelCapacity)
         {
@@ -295,8 +295,8 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
 
                 try
                 {
-                    // A batch that lost records to a revoke is converted again, as it now is.
-                    await RunAsync(records, records == batch.Records ? batch.Binding : null, stopping).ConfigureAwait(false);
+                    // A batch that lost records to a revoke is prepared again, as it now is.
+                    await RunAsync(records, records == batch.Records ? batch.Prepared : null, stopping).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -321,12 +321,12 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(KafkaRecord[] records, Task<KafkaBatchProcessor.Binding>? binding, CancellationToken stopping)
+    private async Task RunAsync(KafkaRecord[] records, Task<object?>? prepared, CancellationToken stopping)
     {
         bool completed;
         try
         {
-            completed = await _processor.ProcessAsync(records, binding, _cancelInvocation.Token, stopping).ConfigureAwait(false);
+            completed = await _processor.ProcessAsync(records, prepared, _cancelInvocation.Token, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -518,9 +518,9 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
             message.Timestamp.UtcDateTime, headers);
     }
 
-    /// <param name="Binding">The records' conversion for the function, started as the batch was handed over; null when
-    /// the parameter needs none.</param>
-    private sealed record Batch(long Epoch, KafkaRecord[] Records, Task<KafkaBatchProcessor.Binding>? Binding);
+    /// <param name="Prepared">The records readied for the invocation, started as the batch was handed over; null when
+    /// the function takes one record at a time.</param>
+    private sealed record Batch(long Epoch, KafkaRecord[] Records, Task<object?>? Prepared);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Functions.{FunctionName}[{Instance}]: assigned partitions [{Partitions}], holding [{Holding}]")]
     private static partial void LogAssigned(ILogger logger, string functionName, int instance, string partitions, string holding);

@@ -9,7 +9,7 @@ namespace ServerlessCdc.Functions;
 /// </summary>
 internal sealed partial class KafkaTriggerListener(
     KafkaTriggerSettings settings,
-    KafkaParameterShape shape,
+    bool batched,
     FunctionExecutor executor,
     KafkaDeadLetterTable? table,
     KafkaTriggerMonitor monitor,
@@ -25,7 +25,7 @@ internal sealed partial class KafkaTriggerListener(
 
     public string Description =>
         $"kafkaTrigger topic '{settings.Topic}' on {settings.BootstrapServers}, group '{settings.ConsumerGroup}', " +
-        (shape.IsBatched ? $"batches of up to {settings.Options.MaxBatchSize}" : "one record per invocation") +
+        (batched ? $"batches of up to {settings.Options.MaxBatchSize}" : "one record per invocation") +
         $", {settings.Instances} instance(s); dead letters to topic '{settings.DeadLetterTopic}'" +
         (table is null ? "" : $" and table {KafkaDeadLetterTable.Table}");
 
@@ -35,7 +35,7 @@ internal sealed partial class KafkaTriggerListener(
             .SetLogHandler((_, message) => LogDeadLetterClient(_logger, settings.Function.Name, message.Message))
             .Build();
         _deadLetters = new KafkaDeadLetterSink(settings.Function.Name, settings.DeadLetterTopic, producer, table, time, _logger);
-        var processor = new KafkaBatchProcessor(settings.Function, shape, executor, _deadLetters, _logger);
+        var processor = new KafkaBatchProcessor(settings.Function, batched, executor, _deadLetters);
         for (var instance = 0; instance < settings.Instances; instance++)
         {
             var worker = new KafkaConsumerWorker(settings, instance, processor, _logger);

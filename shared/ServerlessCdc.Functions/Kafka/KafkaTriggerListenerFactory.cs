@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ServerlessCdc.Kafka;
 
 namespace ServerlessCdc.Functions;
 
@@ -20,8 +21,7 @@ internal sealed class KafkaTriggerListenerFactory(
     FunctionExecutor executor,
     KafkaTriggerMonitor monitor,
     TimeProvider time,
-    ILoggerFactory loggers,
-    IServiceProvider services) : ITriggerListenerFactory, IAsyncDisposable
+    ILoggerFactory loggers) : ITriggerListenerFactory, IAsyncDisposable
 {
     /// <summary>The consumer group when the attribute names none, as in the real extension.</summary>
     public const string DefaultConsumerGroup = "$Default";
@@ -39,7 +39,7 @@ internal sealed class KafkaTriggerListenerFactory(
     {
         ArgumentNullException.ThrowIfNull(function);
         var attribute = (KafkaTriggerAttribute)function.Trigger;
-        var shape = KafkaParameterShape.For(function, attribute, services);
+        var batched = IsBatched(function, attribute);
         var name = function.Name;
         var brokers = Required(settings.ResolveWhole(attribute.BrokerList, name, "the broker list", out _), name, "the broker list");
         var topic = Required(settings.ResolvePercent(attribute.Topic, name, "the topic"), name, "the topic");
@@ -81,7 +81,7 @@ internal sealed class KafkaTriggerListenerFactory(
             deadLetterTopic, options, consumerConfig, producerConfig, shutdownTimeout);
         var storage = FunctionsHostSettings.GetStorage(configuration);
         var table = storage is null ? null : await GetTableAsync(name, storage, cancellationToken).ConfigureAwait(false);
-        return new KafkaTriggerListener(resolved, shape, executor, table, monitor, time, loggers);
+        return new KafkaTriggerListener(resolved, batched, executor, table, monitor, time, loggers);
     }
 
     public async ValueTask DisposeAsync()
@@ -92,6 +92,26 @@ internal sealed class KafkaTriggerListenerFactory(
         }
 
         _tableGate.Dispose();
+    }
+
+    // The trigger hands a batch as KafkaRecord[] and one record as KafkaRecord, as the host's descriptors say.
+    private static bool IsBatched(FunctionDescriptor function, KafkaTriggerAttribute attribute)
+    {
+        if (function.TriggerType != typeof(KafkaRecord[]) && function.TriggerType != typeof(KafkaRecord))
+        {
+            throw new FunctionConfigurationException(function.Name,
+                $"a Kafka trigger hands over KafkaRecord[] (a batch) or KafkaRecord, not {function.TriggerType.Name}.");
+        }
+
+        var batched = function.TriggerType.IsArray;
+        if (batched != attribute.IsBatched)
+        {
+            throw new FunctionConfigurationException(function.Name, attribute.IsBatched
+                ? $"[KafkaTrigger(IsBatched = true)] needs an array parameter, not {function.TriggerType.Name}."
+                : $"the {function.TriggerType.Name} parameter receives a batch: set [KafkaTrigger(IsBatched = true)].");
+        }
+
+        return batched;
     }
 
     private static string Required(string value, string functionName, string property) =>

@@ -12,8 +12,6 @@ public sealed class Probe
 
     public ConcurrentQueue<Run> Runs { get; } = new();
 
-    public ConcurrentQueue<object> Seen { get; } = new();
-
     public TimeSpan Delay { get; set; }
 
     public int FailFirst { get; set; }
@@ -61,12 +59,4 @@ public sealed class Probe
             Interlocked.Decrement(ref _running);
         }
     }
-}
-
-/// <summary>A scoped service, to see one scope per invocation.</summary>
-public sealed class ScopedThing : IDisposable
-{
-    public bool Disposed { get; private set; }
-
-    public void Dispose() => Disposed = true;
 }

@@ -9,32 +9,6 @@ internal static class Schedules
     public const string EverySecond = "*/1 * * * * *";
 }
 
-public sealed class DiFunction(Probe probe, ScopedThing scoped, ILogger<DiFunction> classLogger)
-{
-    [Function("Di")]
-    public Task RunAsync([TimerTrigger(Schedules.Yearly, UseMonitor = false)] TimerInfo timer, FunctionContext context,
-        ILogger logger, CancellationToken cancellation, Probe fromMethod)
-    {
-        probe.Seen.Enqueue(scoped);
-        probe.Seen.Enqueue(logger);
-        probe.Seen.Enqueue(classLogger);
-        probe.Seen.Enqueue(context.GetLogger<DiFunction>());
-        probe.Seen.Enqueue(fromMethod);
-        return probe.RecordAsync(context, timer, cancellation);
-    }
-}
-
-public static class StaticFunctions
-{
-    [Function("StaticVoid")]
-    public static void Run([TimerTrigger(Schedules.Yearly, UseMonitor = false)] TimerInfo timer, FunctionContext context, Probe probe) =>
-        probe.Runs.Enqueue(new Run(context.FunctionDefinition.Name, timer, context.InvocationId, 0, DateTime.UtcNow));
-
-    [Function("StaticValueTask")]
-    public static ValueTask RunAsync([TimerTrigger(Schedules.Yearly, UseMonitor = false)] TimerInfo timer, FunctionContext context, Probe probe) =>
-        new(probe.RecordAsync(context, timer, CancellationToken.None));
-}
-
 public sealed class FlakyFunction(Probe probe)
 {
     [Function("Flaky")]
@@ -135,14 +109,6 @@ public sealed class MonitoredFunction
 {
     [Function("Monitored")]
     public void Run([TimerTrigger(Schedules.Yearly)] TimerInfo timer)
-    {
-    }
-}
-
-public sealed class UnbindableFunction
-{
-    [Function("Unbindable")]
-    public void Run([TimerTrigger(Schedules.Yearly, UseMonitor = false)] TimerInfo timer, Uri notAService)
     {
     }
 }

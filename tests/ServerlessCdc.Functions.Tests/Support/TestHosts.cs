@@ -7,9 +7,9 @@ namespace ServerlessCdc.Functions.Tests.Support;
 /// <summary>Function app hosts for tests: only the given function classes, in-memory settings, captured logs.</summary>
 public static class TestHosts
 {
-    public static FunctionsApplicationBuilder Builder(LogCapture logs, IDictionary<string, string?> settings, params Type[] functions)
+    public static InProcessAppBuilder Builder(LogCapture logs, IDictionary<string, string?> settings, params Type[] functions)
     {
-        var builder = FunctionsApplication.CreateBuilder([], functions);
+        var builder = InProcessApp.CreateBuilder([], functions);
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Functions.Tests;
 
-/// <summary>Invokes a <c>[Function]</c> method of this process, its class built through DI in a scope per attempt.</summary>
-internal sealed class InProcessDispatcher(IServiceScopeFactory scopes, IServiceProviderIsService services, ILoggerFactory loggers)
+/// <summary>Invokes a test's <c>[Function]</c> method, its class built through DI in a scope per attempt, as a worker would.</summary>
+internal sealed class InProcessDispatcher(InProcessCatalog catalog, IServiceScopeFactory scopes, IServiceProviderIsService services, ILoggerFactory loggers)
     : IFunctionDispatcher
 {
     private readonly ConcurrentDictionary<FunctionDescriptor, FunctionInvoker> _invokers = new();
@@ -25,5 +25,5 @@ internal sealed class InProcessDispatcher(IServiceScopeFactory scopes, IServiceP
     }
 
     private FunctionInvoker GetInvoker(FunctionDescriptor function) =>
-        _invokers.GetOrAdd(function, static (descriptor, services) => new FunctionInvoker(descriptor, services), services);
+        _invokers.GetOrAdd(function, descriptor => new FunctionInvoker(catalog[descriptor], services));
 }

@@ -1,4 +1,4 @@
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Functions.Tests;
 
 /// <summary>Marks a public method as a function named <see cref="Name"/>, as in the isolated worker.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]

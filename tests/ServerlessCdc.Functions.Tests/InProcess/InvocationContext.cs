@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Functions.Tests;
 
 internal sealed class InvocationContext(
     FunctionDescriptor function,
@@ -30,8 +30,6 @@ internal sealed class InvocationContext(
         public override string Id => function.Name;
 
         public override string EntryPoint => function.EntryPoint;
-
-        public override string PathToAssembly => function.Method?.DeclaringType?.Assembly.Location ?? "";
     }
 }
 

@@ -1,4 +1,4 @@
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Functions.Tests;
 
 /// <summary>The invocation being run, shaped like the isolated worker's <c>FunctionContext</c>.</summary>
 public abstract class FunctionContext
@@ -31,8 +31,6 @@ public abstract class FunctionDefinition
 
     /// <summary>"Namespace.Type.Method", as the worker reports it.</summary>
     public abstract string EntryPoint { get; }
-
-    public abstract string PathToAssembly { get; }
 }
 
 public abstract class RetryContext

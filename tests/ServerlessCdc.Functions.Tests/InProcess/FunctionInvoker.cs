@@ -1,32 +1,30 @@
+using System.Text;
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServerlessCdc.Kafka;
 
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Functions.Tests;
 
 /// <summary>
-/// Calls one function method: builds its class through DI in the invocation's scope and binds each
+/// Calls one test function method: builds its class through DI in the invocation's scope and binds each
 /// parameter once, at start-up, to the trigger value, the invocation's CancellationToken,
 /// FunctionContext, ILogger, or a service.
 /// </summary>
 internal sealed class FunctionInvoker
 {
-    private readonly FunctionDescriptor _function;
+    private readonly InProcessFunction _function;
     private readonly ObjectFactory? _factory;
     private readonly Func<Invocation, object?>[] _binders;
 
-    public FunctionInvoker(FunctionDescriptor function, IServiceProviderIsService services)
+    public FunctionInvoker(InProcessFunction function, IServiceProviderIsService services)
     {
         _function = function;
-        var method = function.Method ?? throw new InvalidOperationException($"Function '{function.Name}' has no method in this process.");
+        var method = function.Method;
         var type = method.DeclaringType!;
         _factory = method.IsStatic ? null : ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
         _binders = [.. method.GetParameters().Select(parameter => Binder(function, parameter, services))];
     }
-
-    public static bool IsSupportedReturnType(Type type) =>
-        type == typeof(void) || typeof(Task).IsAssignableFrom(type) || type == typeof(ValueTask) ||
-        (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>));
 
     public async Task InvokeAsync(Invocation invocation)
     {
@@ -39,7 +37,7 @@ internal sealed class FunctionInvoker
                 arguments[i] = _binders[i](invocation);
             }
 
-            var result = _function.Method!.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+            var result = _function.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null);
             switch (result)
             {
                 case Task task:
@@ -66,15 +64,18 @@ internal sealed class FunctionInvoker
         }
     }
 
-    private static Func<Invocation, object?> Binder(FunctionDescriptor function, ParameterInfo parameter, IServiceProviderIsService services)
+    private static Func<Invocation, object?> Binder(InProcessFunction function, ParameterInfo parameter, IServiceProviderIsService services)
     {
         var type = parameter.ParameterType;
         if (parameter == function.TriggerParameter)
         {
-            return invocation => invocation.TriggerValue is null || type.IsInstanceOfType(invocation.TriggerValue)
-                ? invocation.TriggerValue
-                : throw new InvalidOperationException(
-                    $"Function '{function.Name}': the trigger gave a {invocation.TriggerValue.GetType().Name}, the parameter '{parameter.Name}' is a {type.Name}.");
+            // Kafka values as UTF-8 text, as a worker binds string and string[] parameters.
+            return invocation => invocation.TriggerValue switch
+            {
+                KafkaRecord[] records when type == typeof(string[]) => records.Select(Text).ToArray(),
+                KafkaRecord record when type == typeof(string) => Text(record),
+                var value => value,
+            };
         }
 
         if (type == typeof(CancellationToken))
@@ -103,9 +104,12 @@ internal sealed class FunctionInvoker
             return _ => value;
         }
 
-        throw new FunctionConfigurationException(function.Name,
+        throw new FunctionConfigurationException(function.Descriptor.Name,
             $"the parameter '{parameter.Name}' ({type.Name}) is neither the trigger, CancellationToken, FunctionContext, ILogger nor a registered service.");
     }
+
+    private static string? Text(KafkaRecord record) => record.Value is null ? null : Encoding.UTF8.GetString(record.Value);
 }
+
 
 internal sealed record Invocation(InvocationContext Context, object? TriggerValue, ILogger Logger);

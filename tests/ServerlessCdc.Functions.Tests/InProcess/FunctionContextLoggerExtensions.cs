@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ServerlessCdc.Functions;
+namespace ServerlessCdc.Functions.Tests;
 
 public static class FunctionContextLoggerExtensions
 {
