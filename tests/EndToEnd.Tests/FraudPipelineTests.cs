@@ -79,9 +79,9 @@ public sealed class FraudPipelineTests(PostgresFixture postgres) : IAsyncLifetim
         await using var anomaly = AppProcess.Start("AnomalyAgent", settings);
         await using var velocity = AppProcess.Start("VelocityAgent", settings);
 
-        await WaitFor(async () => await Count(db, "SELECT count(*) FROM anomaly_agent.alerts WHERE published_at IS NOT NULL") >= 2
+        await AppWait.UntilAsync(async () => await Count(db, "SELECT count(*) FROM anomaly_agent.alerts WHERE published_at IS NOT NULL") >= 2
                                && await Count(db, "SELECT count(*) FROM velocity_agent.alerts WHERE published_at IS NOT NULL") >= 1,
-                      () => ConnectorStatusAsync(capture.RestUri), anomaly, velocity);
+                      TimeSpan.FromSeconds(90), [anomaly, velocity], async () => $"connector: {await ConnectorStatusAsync(capture.RestUri)}");
 
         Assert.Equal([7690L, 9157L], await Users(db, "SELECT user_id FROM anomaly_agent.alerts ORDER BY user_id"));
         Assert.Equal([7690L], await Users(db, "SELECT user_id FROM velocity_agent.alerts"));
@@ -146,30 +146,6 @@ public sealed class FraudPipelineTests(PostgresFixture postgres) : IAsyncLifetim
     {
         using var http = new HttpClient { BaseAddress = rest };
         return await http.GetStringAsync("connectors/fraud-detection-connector/status");
-    }
-
-    private static async Task WaitFor(Func<Task<bool>> condition, Func<Task<string>> diagnostics, params AppProcess[] apps)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-            {
-                // The agents have not applied their migrations yet.
-            }
-
-            Assert.All(apps, a => Assert.False(a.HasExited, "an agent stopped:\n" + a.Output));
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"timed out; connector: {await diagnostics()}\noutput:\n" + string.Join("\n----\n", apps.Select(a => a.Output)));
     }
 
     private static async Task Execute(NpgsqlDataSource db, string sql, params object[] parameters)

@@ -57,7 +57,7 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
             await using var first = AppProcess.Start(App, settings);
             await using var second = AppProcess.Start(App, settings);
             await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
-            await WaitFor(async () => await Applied(state) >= 400, first, second);
+            await AppWait.UntilAsync(async () => await Applied(state) >= 400, TimeSpan.FromSeconds(120), [first, second]);
 
             await first.CrashAsync();
 
@@ -67,7 +67,7 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
 
             await Produce(producer, workload[1500..], produced);
             await using var restarted = AppProcess.Start(App, settings);
-            await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, second, restarted);
+            await AppWait.UntilAsync(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, TimeSpan.FromSeconds(120), [second, restarted]);
 
             await using var expected = await CreateReferenceDatabaseAsync(postgres);
             var (deadLetters, alertIds) = await ApplyReferenceAsync(expected.DataSource, produced);
@@ -107,14 +107,14 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
 
             await using var app = AppProcess.Start(App, Settings(broker.BootstrapServers, database));
             await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
-            await WaitFor(async () => await Applied(state) >= 500, app);
+            await AppWait.UntilAsync(async () => await Applied(state) >= 500, TimeSpan.FromSeconds(120), [app]);
             var worker = app.ChildProcessIds().Single();
             using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", worker.ToString(CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
 
-            await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, app);
+            await AppWait.UntilAsync(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, TimeSpan.FromSeconds(120), [app]);
 
             await using var expected = await CreateReferenceDatabaseAsync(postgres);
             await ApplyReferenceAsync(expected.DataSource, produced);
@@ -150,7 +150,7 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
             await using var state = NpgsqlDataSource.Create(postgres.ConnectionString(database));
             await using (var first = AppProcess.Start(App, settings))
             {
-                await WaitFor(async () => await Applied(state) >= 300, first);
+                await AppWait.UntilAsync(async () => await Applied(state) >= 300, TimeSpan.FromSeconds(120), [first]);
                 var stopped = await first.TerminateAsync();
                 output.WriteLine($"{App} during a backlog: {stopped}, {await Applied(state)} of {produced.Count} records applied");
                 Assert.True(stopped.Exited && stopped.ExitCode == 0, $"during a backlog: {stopped}\n{first.Output}");
@@ -161,7 +161,7 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
             var before = await Applied(state);
             await using (var second = AppProcess.Start(App, settings))
             {
-                await WaitFor(async () => await Applied(state) >= before + 300, second);
+                await AppWait.UntilAsync(async () => await Applied(state) >= before + 300, TimeSpan.FromSeconds(120), [second]);
                 await broker.DisposeAsync();
                 broker = null;
                 await Task.Delay(TimeSpan.FromSeconds(1));
@@ -173,7 +173,7 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
             broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = port, DataDirectory = folder.FullName });
             await using (var third = AppProcess.Start(App, settings))
             {
-                await WaitFor(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, third);
+                await AppWait.UntilAsync(async () => await Applied(state) == produced.Count && await Unpublished(state) == 0, TimeSpan.FromSeconds(120), [third]);
             }
 
             await using var expected = await CreateReferenceDatabaseAsync(postgres);
@@ -259,30 +259,6 @@ public abstract class AgentAppTests(PostgresFixture postgres, ITestOutputHelper 
     {
         await using var command = state.CreateCommand(sql);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task WaitFor(Func<Task<bool>> condition, params AppProcess[] apps)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-            {
-                // The apps have not created the database or run their migrations yet.
-            }
-
-            Assert.All(apps, a => Assert.False(a.HasExited, "the app stopped:\n" + a.Output));
-            await Task.Delay(250);
-        }
-
-        Assert.Fail("timed out; output:\n" + string.Join("\n----\n", apps.Select(a => a.Output)));
     }
 
     private static List<string> ConsumeKeys(string brokers, string topic, int atLeast)

@@ -17,9 +17,8 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres, ITestOu
         await using var first = AppProcess.Start("Temperature", settings);
         await using var second = AppProcess.Start("Temperature", settings);
         await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(database));
-        await WaitFor(async () => await Count(db, "SELECT count(*) FROM temperature_readings WHERE true") >= 6 &&
-                                  await Count(db, "SELECT count(*) FROM temperature_averages WHERE readings > 0") >= 1,
-                      first, second);
+        await AppWait.UntilAsync(async () => await Count(db, "SELECT count(*) FROM temperature_readings WHERE true") >= 6 &&
+                                  await Count(db, "SELECT count(*) FROM temperature_averages WHERE readings > 0") >= 1, TimeSpan.FromSeconds(60), [first, second]);
 
         var readings = await Count(db, "SELECT count(*) FROM temperature_readings WHERE true");
         var ticks = await Count(db, "SELECT count(DISTINCT date_trunc('second', recorded_at)) FROM temperature_readings");
@@ -34,7 +33,7 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres, ITestOu
         var database = $"office_{Guid.NewGuid():N}"[..20];
         await using var app = AppProcess.Start("Temperature", Settings(database));
         await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(database));
-        await WaitFor(async () => await Count(db, "SELECT count(*) FROM temperature_readings WHERE true") >= 2, app);
+        await AppWait.UntilAsync(async () => await Count(db, "SELECT count(*) FROM temperature_readings WHERE true") >= 2, TimeSpan.FromSeconds(60), [app]);
 
         var stopped = await app.TerminateAsync();
         output.WriteLine($"Temperature running: {stopped}");
@@ -84,30 +83,6 @@ public sealed class TemperatureAppProcessTests(PostgresFixture postgres, ITestOu
         ["TemperatureWindow"] = "00:00:02",
         ["FunctionsStorage"] = postgres.ConnectionString(database),
     };
-
-    private static async Task WaitFor(Func<Task<bool>> condition, params AppProcess[] apps)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
-            {
-                // The apps have not created the database or run their migrations yet.
-            }
-
-            Assert.All(apps, a => Assert.False(a.HasExited, "the app stopped:\n" + a.Output));
-            await Task.Delay(250);
-        }
-
-        Assert.Fail("timed out; output:\n" + string.Join("\n----\n", apps.Select(a => a.Output)));
-    }
 
     private static async Task<long> Count(NpgsqlDataSource db, string sql)
     {
