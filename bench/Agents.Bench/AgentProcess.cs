@@ -65,20 +65,7 @@ internal sealed partial class AgentProcess : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
+        await Termination.TerminateAsync(_process, TimeSpan.FromSeconds(30));
 
         // The last lines are read after the exit.
         await _process.WaitForExitAsync();

@@ -12,7 +12,10 @@ public sealed record Termination(TimeSpan Elapsed, bool Exited, int ExitCode)
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
     /// <summary>Sends SIGTERM, as a service manager or Ctrl+C in a terminal stops it, and waits up to <see cref="Limit"/>.</summary>
-    public static async Task<Termination> TerminateAsync(Process process)
+    public static Task<Termination> TerminateAsync(Process process) => TerminateAsync(process, Limit);
+
+    /// <summary>Sends SIGTERM and waits up to <paramref name="limit"/>; then SIGKILL.</summary>
+    public static async Task<Termination> TerminateAsync(Process process, TimeSpan limit)
     {
         ArgumentNullException.ThrowIfNull(process);
         var clock = Stopwatch.StartNew();
@@ -21,7 +24,7 @@ public sealed record Termination(TimeSpan Elapsed, bool Exited, int ExitCode)
             await kill.WaitForExitAsync();
         }
 
-        using var timeout = new CancellationTokenSource(Limit);
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -31,11 +34,11 @@ public sealed record Termination(TimeSpan Elapsed, bool Exited, int ExitCode)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            return new Termination(Limit, false, -1);
+            return new Termination(limit, false, -1);
         }
     }
 
     public override string ToString() => Exited
         ? $"exited {ExitCode} {Elapsed.TotalSeconds:0.00} s after SIGTERM"
-        : $"still running {Limit.TotalSeconds:0} s after SIGTERM (killed)";
+        : $"still running {Elapsed.TotalSeconds:0} s after SIGTERM (killed)";
 }

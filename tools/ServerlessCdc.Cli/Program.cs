@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using ServerlessCdc.Cli.Stack;
+
+var kafkaPort = new Option<int>("--kafka-port") { Description = "The broker's port (the seeds' localhost:9094)", DefaultValueFactory = _ => 9094 };
+var connectPort = new Option<int>("--connect-port") { Description = "The capture's Kafka Connect REST port (the seeds' localhost:8083)", DefaultValueFactory = _ => 8083 };
+var rate = new Option<int>("--rate") { Description = "Transactions per second written by the generator", DefaultValueFactory = _ => 1000 };
+var data = new Option<string>("--data") { Description = "Folder for the broker's log, the capture's offsets and the apps' logs", DefaultValueFactory = _ => ".data/stack" };
+var database = new Option<string>("--database") { Description = "The seeds' database: their transactions table and the agents' state", DefaultValueFactory = _ => "mydb" };
+rate.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
+    {
+        result.AddError("--rate must be between 1 and 1000000 transactions per second.");
+    }
+});
+
+var up = new Command("up", "Activity 3 with one command: Postgres, the broker, the capture with the seeds' connector, the fraud generator and both agents. Ctrl+C stops all of it.")
+{
+    kafkaPort, connectPort, rate, data, database,
+};
+up.SetAction(async (parse, cancellation) =>
+{
+    // Ctrl+C and SIGTERM both stop the stack in order; a second one is not needed.
+    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+    var options = new StackOptions(parse.GetValue(kafkaPort), parse.GetValue(connectPort), parse.GetValue(rate), parse.GetValue(data)!, parse.GetValue(database)!);
+    try
+    {
+        await new FraudStack(options, configuration, Console.Out).RunAsync(stop.Token);
+        return 0;
+    }
+    catch (StackException exception)
+    {
+        await Console.Error.WriteLineAsync($"cdc up: {exception.Message}");
+        return 1;
+    }
+
+    void Stop(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    }
+});
+
+var root = new RootCommand("cdc: run and inspect ServerlessCdc") { up };
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

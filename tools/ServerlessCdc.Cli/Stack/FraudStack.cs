@@ -1,0 +1,155 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using ServerlessCdc.Broker;
+using ServerlessCdc.Capture;
+using ServerlessCdc.Postgres;
+using ServerlessCdc.Postgres.Embedded;
+
+namespace ServerlessCdc.Cli.Stack;
+
+/// <summary>
+/// Activity 3 with one command: the private Postgres, the broker, the capture with the seeds' connector, the fraud
+/// generator and both agents; a status line every <see cref="StatusInterval"/>; on cancellation everything it started
+/// stops, the apps first (they commit what they did), then the capture, the broker and the database.
+/// </summary>
+public sealed class FraudStack(StackOptions options, IConfiguration configuration, TextWriter output)
+{
+    public static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan TableTimeout = TimeSpan.FromSeconds(90);
+
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        PortCheck.EnsureFree(options.KafkaPort, "the Kafka broker; the seeds' consumers bootstrap at localhost:9094", "--kafka-port");
+        PortCheck.EnsureFree(options.ConnectPort, "the Kafka Connect REST API of the capture; the seeds' curl goes to localhost:8083", "--connect-port");
+        var postgresOptions = PostgresConnections.Bind(configuration);
+        if (string.IsNullOrEmpty(postgresOptions.Password))
+        {
+            postgresOptions.Password = "postgrespw";
+        }
+
+        var data = Path.GetFullPath(options.DataDirectory);
+        var apps = new List<AppHostProcess>();
+        await using var postgres = new EmbeddedPostgres(postgresOptions, NullLogger<EmbeddedPostgres>.Instance);
+        try
+        {
+            await postgres.EnsureStartedAsync(cancellation);
+            Say($"PostgreSQL at {postgresOptions.Host}:{postgresOptions.Port}{(postgres.Owned ? " (the private cluster, started)" : "")}");
+            await using var broker = await KafkaBroker.StartAsync(new BrokerOptions
+            {
+                Host = "127.0.0.1",
+                AdvertisedHost = "localhost",
+                Port = options.KafkaPort,
+                DataDirectory = Path.Combine(data, "broker"),
+            }, cancellation);
+            Say($"Kafka broker at {broker.BootstrapServers}");
+            await using var capture = await CaptureServer.StartAsync(new CaptureOptions
+            {
+                KafkaBootstrapServers = broker.BootstrapServers,
+                RestPort = options.ConnectPort,
+                DataDirectory = Path.Combine(data, "capture"),
+                HostAliases = new Dictionary<string, string> { ["postgres"] = $"127.0.0.1:{postgresOptions.Port}" },
+            }, cancellation);
+            Say($"Capture (Kafka Connect REST) at {capture.RestUri}");
+
+            var connections = new PostgresConnections(postgresOptions, configuration);
+            var settings = AppSettings(postgresOptions, connections.ConnectionString(options.Database));
+            apps.Add(AppHostProcess.Start("FraudGenerator", settings, Path.Combine(data, "logs", "FraudGenerator.log")));
+            await using var db = NpgsqlDataSource.Create(connections.ConnectionString(options.Database));
+            await WaitForTransactionsTableAsync(db, apps[0], cancellation);
+
+            using var connect = new HttpClient { BaseAddress = capture.RestUri };
+            var existed = await SeedConnector.RegisterAsync(connect, options.Database, postgresOptions.Password, cancellation);
+            Say(existed
+                ? $"Connector {SeedConnector.Name} was registered by an earlier run; it resumes from its offsets"
+                : $"Connector {SeedConnector.Name} registered as the seeds send it, with their \"database dbname\" read as \"database.dbname\"");
+            apps.Add(AppHostProcess.Start("AnomalyAgent", settings, Path.Combine(data, "logs", "AnomalyAgent.log")));
+            apps.Add(AppHostProcess.Start("VelocityAgent", settings, Path.Combine(data, "logs", "VelocityAgent.log")));
+            Say($"FraudGenerator at {options.Rate} transactions/s, AnomalyAgent, VelocityAgent on the local Functions host; their logs in {Path.Combine(data, "logs")}");
+            Say("Ctrl+C stops everything.");
+            await ReportAsync(db, apps, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Say(postgres.Owned
+                ? "Stopping: the apps, then the capture, the broker and the private PostgreSQL cluster"
+                : "Stopping: the apps, then the capture and the broker");
+            await Task.WhenAll(apps.Select(app => app.DisposeAsync().AsTask()));
+        }
+
+        Say("Stopped.");
+    }
+
+    private Dictionary<string, string> AppSettings(PostgresOptions postgres, string storage) => new()
+    {
+        ["KafkaBrokers"] = options.BootstrapServers,
+        ["TransactionsTopic"] = StackOptions.TransactionsTopic,
+        ["Postgres__Host"] = postgres.Host,
+        ["Postgres__Port"] = postgres.Port.ToString(CultureInfo.InvariantCulture),
+        ["Postgres__Username"] = postgres.Username,
+        ["Postgres__Password"] = postgres.Password,
+
+        // The stack started the database and stops it: no app starts a cluster of its own.
+        ["Postgres__Embedded"] = "Never",
+        ["StateDatabase"] = options.Database,
+        ["FraudGeneratorDatabase"] = options.Database,
+        ["FraudGeneratorRate"] = options.Rate.ToString(CultureInfo.InvariantCulture),
+        ["FunctionsStorage"] = storage,
+    };
+
+    // The generator creates the seeds' table as it starts; the connector is registered once it exists.
+    private async Task WaitForTransactionsTableAsync(NpgsqlDataSource db, AppHostProcess generator, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + TableTimeout;
+        while (true)
+        {
+            try
+            {
+                await using var command = db.CreateCommand("SELECT to_regclass('public.transactions') IS NOT NULL AND to_regclass('fraud_generator.progress') IS NOT NULL");
+                if ((bool)(await command.ExecuteScalarAsync(cancellation))!)
+                {
+                    return;
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+            }
+
+            if (generator.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new StackException($"The FraudGenerator app did not create {options.Database}.transactions" +
+                    (generator.HasExited ? " (it stopped)" : $" within {TableTimeout.TotalSeconds} s") +
+                    $": see {Path.Combine(Path.GetFullPath(options.DataDirectory), "logs", "FraudGenerator.log")}.");
+            }
+
+            await Task.Delay(200, cancellation);
+        }
+    }
+
+    private async Task ReportAsync(NpgsqlDataSource db, List<AppHostProcess> apps, CancellationToken cancellation)
+    {
+        using var timer = new PeriodicTimer(StatusInterval);
+        while (await timer.WaitForNextTickAsync(cancellation))
+        {
+            if (apps.FirstOrDefault(app => app.HasExited) is { } stopped)
+            {
+                throw new StackException($"{stopped.App} stopped: see {Path.Combine(Path.GetFullPath(options.DataDirectory), "logs", stopped.App + ".log")}.");
+            }
+
+            try
+            {
+                Say((await StackStatus.ReadAsync(db, cancellation)).ToString());
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+            {
+                // An agent has not created its tables yet.
+            }
+        }
+    }
+
+    private void Say(string line) => output.WriteLine($"{DateTime.Now:HH:mm:ss} {line}");
+}

@@ -1,0 +1,15 @@
+namespace ServerlessCdc.Cli.Stack;
+
+/// <summary>What <c>cdc up</c> starts, and where.</summary>
+/// <param name="KafkaPort">The broker (the seeds' consumers bootstrap at localhost:9094).</param>
+/// <param name="ConnectPort">The capture's Kafka Connect REST API (the seeds' curl goes to localhost:8083).</param>
+/// <param name="Rate">The generator's transactions per second.</param>
+/// <param name="DataDirectory">Broker log, capture offsets and the apps' logs.</param>
+/// <param name="Database">The seeds' database, holding their <c>transactions</c> table and the agents' state.</param>
+public sealed record StackOptions(int KafkaPort, int ConnectPort, int Rate, string DataDirectory, string Database = "mydb")
+{
+    /// <summary>The seeds' topic of Activity 3, as the connector names it.</summary>
+    public const string TransactionsTopic = "fraud-detection.public.transactions";
+
+    public string BootstrapServers => $"localhost:{KafkaPort}";
+}
