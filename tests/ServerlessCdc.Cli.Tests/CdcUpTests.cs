@@ -40,7 +40,8 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
             Alerts(line, "VelocityAgent") >= 2, TimeSpan.FromSeconds(120));
         Assert.True(found, stack.Output);
         Assert.Contains("registered as the seeds send it, with their \"database dbname\" read as \"database.dbname\"", stack.Output, StringComparison.Ordinal);
-        Assert.Matches(@"AnomalyAgent \d+ alerts, precision 1\.00, recall 1\.00 \| VelocityAgent \d+ alerts, precision 1\.00, recall 0\.\d\d",
+        Assert.Matches(@"\| captured [\d,]+/s \| AnomalyAgent [\d,]+ events/s, lag [\d,]+ \(target \d\), [\d,]+ alerts, precision 1\.00, recall 1\.00 \| " +
+            @"VelocityAgent [\d,]+ events/s, lag [\d,]+ \(target \d\), [\d,]+ alerts, precision 1\.00, recall 0\.\d\d",
             LastStatus(stack.Output));
 
         var stopped = await stack.TerminateAsync();
@@ -102,10 +103,10 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
         """;
 
     private static int Alerts(string status, string agent) =>
-        int.Parse(Regex.Match(status, agent + @" ([\d,]+) alerts").Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        int.Parse(Regex.Match(status, agent + @" [^|]*?([\d,]+) alerts").Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
 
     private static string? LastStatus(string text) =>
-        text.Split('\n').LastOrDefault(line => line.Contains(" labelled | AnomalyAgent ", StringComparison.Ordinal));
+        text.Split('\n').LastOrDefault(line => line.Contains(" labelled | captured ", StringComparison.Ordinal));
 
     // The stack's apps carry its database in their settings: none may outlive it.
     private List<int> ProcessesOfThisStack()

@@ -30,7 +30,7 @@ up.SetAction(async (parse, cancellation) =>
     var options = new StackOptions(parse.GetValue(kafkaPort), parse.GetValue(connectPort), parse.GetValue(rate), parse.GetValue(data)!, parse.GetValue(database)!);
     try
     {
-        await new FraudStack(options, configuration, Console.Out).RunAsync(stop.Token);
+        await new FraudStack(options, configuration, Console.Out, live: !Console.IsOutputRedirected).RunAsync(stop.Token);
         return 0;
     }
     catch (StackException exception)

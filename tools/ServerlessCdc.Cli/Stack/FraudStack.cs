@@ -1,11 +1,14 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using ServerlessCdc.Agents;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Capture;
 using ServerlessCdc.Postgres;
 using ServerlessCdc.Postgres.Embedded;
+using Spectre.Console;
 
 namespace ServerlessCdc.Cli.Stack;
 
@@ -14,7 +17,8 @@ namespace ServerlessCdc.Cli.Stack;
 /// generator and both agents; a status line every <see cref="StatusInterval"/>; on cancellation everything it started
 /// stops, the apps first (they commit what they did), then the capture, the broker and the database.
 /// </summary>
-public sealed class FraudStack(StackOptions options, IConfiguration configuration, TextWriter output)
+/// <param name="live">Redraw the figures in place (a terminal); else one line per interval.</param>
+public sealed class FraudStack(StackOptions options, IConfiguration configuration, TextWriter output, bool live)
 {
     public static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan TableTimeout = TimeSpan.FromSeconds(90);
@@ -132,24 +136,64 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
 
     private async Task ReportAsync(NpgsqlDataSource db, List<AppHostProcess> apps, CancellationToken cancellation)
     {
-        using var timer = new PeriodicTimer(StatusInterval);
-        while (await timer.WaitForNextTickAsync(cancellation))
+        using var anomalyLag = new ConsumerLagProbe(Agent("fraud-detection-agent1"));
+        using var velocityLag = new ConsumerLagProbe(Agent("fraud-detection-agent2"));
+        using var ends = new TopicEnds(options.BootstrapServers, StackOptions.TransactionsTopic);
+        var clock = Stopwatch.StartNew();
+        StackSample? before = null;
+
+        async Task<StackSample?> SampleAsync()
         {
             if (apps.FirstOrDefault(app => app.HasExited) is { } stopped)
             {
                 throw new StackException($"{stopped.App} stopped: see {Path.Combine(Path.GetFullPath(options.DataDirectory), "logs", stopped.App + ".log")}.");
             }
 
+            var at = clock.Elapsed;
+            var captured = ends.MeasureAsync(cancellation);
+            var anomaly = anomalyLag.MeasureAsync(cancellation);
+            var velocity = velocityLag.MeasureAsync(cancellation);
             try
             {
-                Say((await StackStatus.ReadAsync(db, cancellation)).ToString());
+                return new StackSample(at, await StackStatus.ReadAsync(db, cancellation), await captured, await anomaly, await velocity);
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
             {
                 // An agent has not created its tables yet.
+                return null;
             }
         }
+
+        using var timer = new PeriodicTimer(StatusInterval);
+        if (!live)
+        {
+            while (await timer.WaitForNextTickAsync(cancellation))
+            {
+                if (await SampleAsync() is { } now)
+                {
+                    Say(now.Line(before));
+                    before = now;
+                }
+            }
+
+            return;
+        }
+
+        await AnsiConsole.Live(new Text("Measuring…")).StartAsync(async context =>
+        {
+            while (await timer.WaitForNextTickAsync(cancellation))
+            {
+                if (await SampleAsync() is { } now)
+                {
+                    context.UpdateTarget(now.Table(before));
+                    before = now;
+                }
+            }
+        });
     }
+
+    private AgentSettings Agent(string group) =>
+        new(options.Database, options.BootstrapServers, "fraud-detection.alerts", StatusInterval, StackOptions.TransactionsTopic, group);
 
     private void Say(string line) => output.WriteLine($"{DateTime.Now:HH:mm:ss} {line}");
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 
 namespace ServerlessCdc.Cli.Stack;
@@ -8,7 +7,8 @@ namespace ServerlessCdc.Cli.Stack;
 /// <param name="OnFraud">Alerts on a transaction labelled fraud.</param>
 /// <param name="Caught">Labelled fraud older than <see cref="StackStatus.Settle"/> that it alerted on.</param>
 /// <param name="Settled">Labelled fraud older than <see cref="StackStatus.Settle"/>: what it should have caught by now.</param>
-public readonly record struct AgentScore(long Alerts, long OnFraud, long Caught, long Settled)
+/// <param name="Applied">Records it applied (its stored offsets), replays not counted twice.</param>
+public readonly record struct AgentScore(long Alerts, long OnFraud, long Caught, long Settled, long Applied)
 {
     public double? Precision => Alerts == 0 ? null : (double)OnFraud / Alerts;
 
@@ -36,22 +36,15 @@ public sealed record StackStatus(long Rows, long Scenarios, AgentScore Anomaly, 
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         await reader.ReadAsync(cancellation);
         long At(int i) => reader.IsDBNull(i) ? 0 : reader.GetInt64(i);
-        return new StackStatus(At(0), At(1), new AgentScore(At(2), At(3), At(4), At(5)), new AgentScore(At(6), At(7), At(8), At(9)));
+        return new StackStatus(At(0), At(1), new AgentScore(At(2), At(3), At(4), At(5), At(6)),
+            new AgentScore(At(7), At(8), At(9), At(10), At(11)));
     }
-
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Rows:N0} transactions, {Scenarios:N0} labelled | ") +
-        $"AnomalyAgent {Line(Anomaly)} | VelocityAgent {Line(Velocity)}";
-
-    private static string Line(AgentScore score) => string.Create(CultureInfo.InvariantCulture,
-        $"{score.Alerts:N0} alerts, precision {Figure(score.Precision)}, recall {Figure(score.Recall)}");
-
-    private static string Figure(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
 
     private static string Score(string schema) => $"""
         (SELECT count(*) FROM {schema}.alerts),
         (SELECT count(*) FROM {schema}.alerts a JOIN fraud_generator.fraud_labels l ON l.transaction_id = a.transaction_id WHERE l.is_fraud),
         (SELECT count(*) FROM settled s WHERE EXISTS (SELECT 1 FROM {schema}.alerts a WHERE a.transaction_id = s.transaction_id)),
-        (SELECT count(*) FROM settled)
+        (SELECT count(*) FROM settled),
+        (SELECT coalesce(sum(applied_offset + 1), 0) FROM {schema}.applied_offsets)
         """;
 }
