@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
+using ServerlessCdc.Cli.Kafka;
 using ServerlessCdc.Cli.Stack;
 
 var kafkaPort = new Option<int>("--kafka-port") { Description = "The broker's port (the seeds' localhost:9094)", DefaultValueFactory = _ => 9094 };
@@ -47,4 +48,9 @@ up.SetAction(async (parse, cancellation) =>
 });
 
 var root = new RootCommand("cdc: run and inspect ServerlessCdc") { up };
+foreach (var command in KafkaCommands.All(Console.Out))
+{
+    root.Subcommands.Add(command);
+}
+
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
