@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
+using ServerlessCdc.Cli.Connect;
 using ServerlessCdc.Cli.Kafka;
 using ServerlessCdc.Cli.Stack;
 
@@ -52,5 +53,7 @@ foreach (var command in KafkaCommands.All(Console.Out))
 {
     root.Subcommands.Add(command);
 }
+
+root.Subcommands.Add(ConnectorCommands.Create(Console.Out));
 
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
