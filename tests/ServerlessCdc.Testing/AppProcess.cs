@@ -17,6 +17,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     private AppProcess(Process process) => _process = process;
 
+    public int Id => _process.Id;
+
     public string Output
     {
         get

@@ -12,7 +12,8 @@ var data = new Option<string>("--data") { Description = "Folder for the broker's
 var database = new Option<string>("--database") { Description = "The seeds' database: their transactions table and the agents' state", DefaultValueFactory = _ => "mydb" };
 rate.Validators.Add(result =>
 {
-    if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
+    // A value that is no number is reported by the parser itself.
+    if (result.Tokens is [{ } token] && int.TryParse(token.Value, out var value) && value is < 1 or > 1_000_000)
     {
         result.AddError("--rate must be between 1 and 1000000 transactions per second.");
     }

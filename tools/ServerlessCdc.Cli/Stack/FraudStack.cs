@@ -65,6 +65,7 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
 
             using var connect = new HttpClient { BaseAddress = capture.RestUri };
             var existed = await SeedConnector.RegisterAsync(connect, options.Database, postgresOptions.Password, cancellation);
+            await SeedConnector.WaitUntilRunningAsync(connect, TableTimeout, cancellation);
             Say(existed
                 ? $"Connector {SeedConnector.Name} was registered by an earlier run; it resumes from its offsets"
                 : $"Connector {SeedConnector.Name} registered as the seeds send it, with their \"database dbname\" read as \"database.dbname\"");

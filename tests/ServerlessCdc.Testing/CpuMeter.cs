@@ -1,15 +1,41 @@
 using System.Globalization;
 
-namespace Agents.Bench;
+namespace ServerlessCdc.Testing;
 
 /// <summary>
 /// CPU seconds used so far, from /proc (Linux): of one process, or of a Postgres cluster (the postmaster, the
 /// backends it has reaped, and the live ones), so that a run can say which process the cores went to.
 /// </summary>
-internal static class CpuMeter
+public static class CpuMeter
 {
     // USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux the project runs on.
     private const double TicksPerSecond = 100;
+
+    /// <summary>One process alone, without its children.</summary>
+    public static double Self(int pid) => Read(pid) is { } times ? (times.User + times.System) / TicksPerSecond : 0;
+
+    /// <summary>The live children of a process, with their command lines.</summary>
+    public static IEnumerable<(int Pid, string CommandLine)> Children(int pid)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var child)
+                && Read(child) is { } times && times.Parent == pid)
+            {
+                string commandLine;
+                try
+                {
+                    commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+
+                yield return (child, commandLine);
+            }
+        }
+    }
 
     /// <summary>A process and its live children: the Functions host and the worker it started.</summary>
     public static double Process(int pid)
