@@ -73,13 +73,7 @@ async Task<string> RunAsync(int rate)
 {
     var database = $"pipeline_{rate}";
     var data = Path.Combine(Path.GetTempPath(), $"pipeline-bench-{Guid.NewGuid():N}");
-    var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-    var cdc = Path.Combine(RepositoryPaths.Root, "tools", "ServerlessCdc.Cli", "bin", configuration, "net10.0", "cdc.dll");
-    await using var stack = AppProcess.Start(new ProcessStartInfo("dotnet", [cdc, "up", "--rate", rate.ToString(CultureInfo.InvariantCulture), "--data", data, "--database", database])
-    {
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    });
+    await using var stack = AppProcess.Start(AppProcess.CdcStartInfo(["up", "--rate", rate.ToString(CultureInfo.InvariantCulture), "--data", data, "--database", database]));
     if (!await stack.WaitForOutputAsync(o => o.Contains("Ctrl+C stops everything.", StringComparison.Ordinal), TimeSpan.FromSeconds(180)))
     {
         throw new InvalidOperationException("cdc up did not start:\n" + stack.Output);

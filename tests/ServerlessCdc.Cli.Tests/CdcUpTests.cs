@@ -80,9 +80,7 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
 
     private ProcessStartInfo Cdc(params string[] arguments)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var cdc = Path.Combine(RepositoryPaths.Root, "tools", "ServerlessCdc.Cli", "bin", configuration, "net10.0", "cdc.dll");
-        var start = new ProcessStartInfo("dotnet", [cdc, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = AppProcess.CdcStartInfo(arguments);
         start.Environment["Postgres__Host"] = postgres.Options.Host;
         start.Environment["Postgres__Port"] = Text(postgres.Options.Port);
         start.Environment["Postgres__Password"] = postgres.Options.Password;

@@ -87,14 +87,8 @@ public sealed class ConnectorCommandsTests(PostgresFixture postgres) : IAsyncLif
 
     private async Task<(int Code, string Output)> Cdc(params string[] arguments)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var cdc = Path.Combine(RepositoryPaths.Root, "tools", "ServerlessCdc.Cli", "bin", configuration, "net10.0", "cdc.dll");
         string[] connect = arguments.Contains("--connect") ? [] : ["--connect", _capture.RestUri.ToString()];
-        await using var process = AppProcess.Start(new ProcessStartInfo("dotnet", [cdc, .. arguments, .. connect])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        });
+        await using var process = AppProcess.Start(AppProcess.CdcStartInfo([.. arguments, .. connect]));
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), process.Output);
         return (process.ExitCode, process.Output);
     }

@@ -80,13 +80,7 @@ public sealed class KafkaCommandsTests : IAsyncLifetime
 
     private async Task<(int Code, string Output)> Cdc(params string[] arguments)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var cdc = Path.Combine(RepositoryPaths.Root, "tools", "ServerlessCdc.Cli", "bin", configuration, "net10.0", "cdc.dll");
-        await using var process = AppProcess.Start(new ProcessStartInfo("dotnet", [cdc, .. arguments, "--bootstrap-server", _broker.BootstrapServers])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        });
+        await using var process = AppProcess.Start(AppProcess.CdcStartInfo([.. arguments, "--bootstrap-server", _broker.BootstrapServers]));
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), process.Output);
         return (process.ExitCode, process.Output);
     }

@@ -34,6 +34,20 @@ public sealed class AppProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>
+    /// The caller's build configuration: tests and benches run from &lt;project&gt;/bin/&lt;Configuration&gt;/net10.0, and run
+    /// what they start built in the same one.
+    /// </summary>
+    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    /// <summary>How to run <c>cdc</c> (tools/ServerlessCdc.Cli) with these arguments, its output redirected.</summary>
+    public static ProcessStartInfo CdcStartInfo(IEnumerable<string> arguments) =>
+        new("dotnet", [Path.Combine(RepositoryPaths.Root, "tools", "ServerlessCdc.Cli", "bin", Configuration, "net10.0", "cdc.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
     /// <summary>How to run an app of <c>functions/</c> built in the caller's configuration, its output redirected.</summary>
     /// <param name="app">The folder name under <c>functions/</c>, which is also the assembly name.</param>
     /// <param name="environment">Settings, as the app reads them from the environment.</param>
@@ -41,12 +55,10 @@ public sealed class AppProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
 
-        // Tests and benches run from <project>/bin/<Configuration>/net10.0: run the app built in the same configuration.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", configuration, "net10.0");
+        var folder = Path.Combine(RepositoryPaths.Root, "functions", app, "bin", Configuration, "net10.0");
 
         // The admin port is chosen by the system, so that several apps run side by side.
-        var start = new ProcessStartInfo("dotnet", [HostAssembly(configuration), "start", "--script-root", folder, "--port", "0"])
+        var start = new ProcessStartInfo("dotnet", [HostAssembly(Configuration), "start", "--script-root", folder, "--port", "0"])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,

@@ -55,7 +55,8 @@ public static class KafkaCommands
             foreach (var partition in Partitions(parse, topic))
             {
                 var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition.PartitionId), Timeout);
-                output.WriteLine(Line(partition.PartitionId, partition.Leader, marks.Low.Value, marks.High.Value, marks.High.Value - marks.Low.Value));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{partition.PartitionId}\t{partition.Leader}\t{marks.Low.Value}\t{marks.High.Value}\t{marks.High.Value - marks.Low.Value}"));
             }
         }));
 
@@ -210,8 +211,6 @@ public static class KafkaCommands
             AutoOffsetReset = reset,
             EnableAutoCommit = commit,
         }).SetLogHandler((_, _) => { }).Build();
-
-    private static string Line(params object[] fields) => string.Join('\t', fields.Select(f => Convert.ToString(f, CultureInfo.InvariantCulture)));
 
     private static int Run(Action action) => RunAsync(() =>
     {

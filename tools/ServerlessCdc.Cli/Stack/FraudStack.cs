@@ -21,7 +21,7 @@ namespace ServerlessCdc.Cli.Stack;
 public sealed class FraudStack(StackOptions options, IConfiguration configuration, TextWriter output, bool live)
 {
     public static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan TableTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     public async Task RunAsync(CancellationToken cancellation)
     {
@@ -65,7 +65,7 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
 
             using var connect = new HttpClient { BaseAddress = capture.RestUri };
             var existed = await SeedConnector.RegisterAsync(connect, options.Database, postgresOptions.Password, cancellation);
-            await SeedConnector.WaitUntilRunningAsync(connect, TableTimeout, cancellation);
+            await SeedConnector.WaitUntilRunningAsync(connect, StartTimeout, cancellation);
             Say(existed
                 ? $"Connector {SeedConnector.Name} was registered by an earlier run; it resumes from its offsets"
                 : $"Connector {SeedConnector.Name} registered as the seeds send it, with their \"database dbname\" read as \"database.dbname\"");
@@ -109,7 +109,7 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
     // The generator creates the seeds' table as it starts; the connector is registered once it exists.
     private async Task WaitForTransactionsTableAsync(NpgsqlDataSource db, AppHostProcess generator, CancellationToken cancellation)
     {
-        var deadline = DateTime.UtcNow + TableTimeout;
+        var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
             try
@@ -127,7 +127,7 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
             if (generator.HasExited || DateTime.UtcNow > deadline)
             {
                 throw new StackException($"The FraudGenerator app did not create {options.Database}.transactions" +
-                    (generator.HasExited ? " (it stopped)" : $" within {TableTimeout.TotalSeconds} s") +
+                    (generator.HasExited ? " (it stopped)" : $" within {StartTimeout.TotalSeconds} s") +
                     $": see {Path.Combine(Path.GetFullPath(options.DataDirectory), "logs", "FraudGenerator.log")}.");
             }
 
