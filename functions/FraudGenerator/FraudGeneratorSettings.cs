@@ -10,7 +10,13 @@ namespace ServerlessCdc.FraudGenerator;
 /// <param name="ScenarioShare">The share of rows that belong to injected scenarios (fraud and decoys).</param>
 /// <param name="MaxCatchUp">How far behind a tick catches up; rows further behind are not written (and logged).</param>
 /// <param name="Seed">Makes the amounts and users repeatable; null for a random run.</param>
-public sealed record FraudGeneratorSettings(string Database, int Rate, int Users, double ScenarioShare, TimeSpan MaxCatchUp, int? Seed)
+/// <param name="CommitInterval">
+/// How often a tick commits what is due, until the next tick: transactions arrive spread over the second, as a real
+/// workload's do, not as one commit of a second's rows. Zero: one commit per tick.
+/// </param>
+/// <param name="Schedule">The timer's schedule (<c>FraudGeneratorSchedule</c>), which tells when the next tick takes over.</param>
+public sealed record FraudGeneratorSettings(string Database, int Rate, int Users, double ScenarioShare, TimeSpan MaxCatchUp, int? Seed,
+    TimeSpan CommitInterval = default, string? Schedule = null)
 {
     public static FraudGeneratorSettings From(IConfiguration configuration)
     {
@@ -25,7 +31,16 @@ public sealed record FraudGeneratorSettings(string Database, int Rate, int Users
         Require(catchUp >= TimeSpan.FromSeconds(1) && catchUp <= TimeSpan.FromHours(1), "FraudGeneratorMaxCatchUp",
             "between 00:00:01 and 01:00:00", configuration);
         int? seed = configuration["FraudGeneratorSeed"] is { Length: > 0 } ? Parse(configuration, "FraudGeneratorSeed", "0", int.Parse) : null;
-        return new FraudGeneratorSettings(configuration["FraudGeneratorDatabase"] ?? "mydb", rate, users, share, catchUp, seed);
+        var interval = Parse(configuration, "FraudGeneratorCommitInterval", "00:00:00.010", TimeSpan.Parse);
+        Require(interval >= TimeSpan.Zero && interval <= TimeSpan.FromHours(1), "FraudGeneratorCommitInterval",
+            "between 00:00:00 (one commit per tick) and 01:00:00", configuration);
+        var schedule = configuration["FraudGeneratorSchedule"];
+        if (interval > TimeSpan.Zero && schedule is not null && TickSchedule.Next(schedule, DateTimeOffset.UnixEpoch) is null)
+        {
+            throw new InvalidOperationException($"The setting FraudGeneratorSchedule ('{schedule}') is not an NCRONTAB expression or a TimeSpan.");
+        }
+
+        return new FraudGeneratorSettings(configuration["FraudGeneratorDatabase"] ?? "mydb", rate, users, share, catchUp, seed, interval, schedule);
     }
 
     private static void Require(bool valid, string name, string range, IConfiguration configuration)

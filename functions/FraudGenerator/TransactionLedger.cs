@@ -3,15 +3,15 @@ using NpgsqlTypes;
 
 namespace ServerlessCdc.FraudGenerator;
 
-/// <summary>What one tick wrote.</summary>
+/// <summary>What one commit wrote.</summary>
 /// <param name="Rows">Transactions inserted.</param>
-/// <param name="Scenarios">Scenarios among them (each labelled).</param>
+/// <param name="Scenarios">Scenarios that ended among them (each labelled).</param>
 /// <param name="Skipped">Rows that were due but further behind than the catch-up allows: not written.</param>
 public readonly record struct TickResult(int Rows, int Scenarios, long Skipped);
 
 /// <summary>
-/// Writes the transactions due at a tick into the seeds' table and their labels beside it, in one transaction with the
-/// generator's progress: a tick that fails writes nothing and the next one writes what is due then, so the rate holds
+/// Writes the transactions due now into the seeds' table and their labels beside it, in one transaction with the
+/// generator's progress: a commit that fails writes nothing and the next one writes what is due then, so the rate holds
 /// (rows due = rate × time since the start) whatever the ticks' timing, restarts or instances.
 /// </summary>
 public sealed class TransactionLedger(NpgsqlDataSource dataSource, FraudGeneratorSettings settings, TransactionPlanner planner)
@@ -20,7 +20,7 @@ public sealed class TransactionLedger(NpgsqlDataSource dataSource, FraudGenerato
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
-        var (startedAt, rowsWritten, scenarios) = await LockProgressAsync(connection, now, cancellation);
+        var (startedAt, rowsWritten, scenarios, storedSeed) = await LockProgressAsync(connection, now, cancellation);
 
         var due = (long)Math.Floor(settings.Rate * (now - startedAt).TotalSeconds) - rowsWritten;
         var allowed = (long)(settings.Rate * settings.MaxCatchUp.TotalSeconds);
@@ -39,7 +39,7 @@ public sealed class TransactionLedger(NpgsqlDataSource dataSource, FraudGenerato
             return new TickResult(0, 0, 0);
         }
 
-        var plan = planner.Plan(rowsWritten, (int)due, scenarios, RandomFor(rowsWritten));
+        var plan = planner.Plan(rowsWritten, (int)due, settings.Seed is { } seed ? unchecked((ulong)seed) : storedSeed);
         var ids = await ReserveIdsAsync(connection, plan.Transactions.Count, cancellation);
         await CopyTransactionsAsync(connection, plan, ids, now, cancellation);
         await CopyLabelsAsync(connection, plan, ids, cancellation);
@@ -56,26 +56,23 @@ public sealed class TransactionLedger(NpgsqlDataSource dataSource, FraudGenerato
         return new TickResult(plan.Transactions.Count, plan.Scenarios, skipped);
     }
 
-    // Seeded by the rows before the tick, so that a run with a seed writes the same rows whatever the ticks' timing.
-    private Random RandomFor(long rowsWritten) =>
-        settings.Seed is { } seed ? new Random(unchecked((seed * 1_000_003) + (int)(rowsWritten % int.MaxValue))) : Random.Shared;
-
-    private static async Task<(DateTimeOffset StartedAt, long RowsWritten, long Scenarios)> LockProgressAsync(
+    private static async Task<(DateTimeOffset StartedAt, long RowsWritten, long Scenarios, ulong Seed)> LockProgressAsync(
         NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellation)
     {
         await using (var insert = new NpgsqlCommand(
-            "INSERT INTO fraud_generator.progress (id, started_at, rows_written, scenarios) VALUES (1, $1, 0, 0) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO fraud_generator.progress (id, started_at, rows_written, scenarios, seed) VALUES (1, $1, 0, 0, $2) ON CONFLICT (id) DO NOTHING",
             connection))
         {
             insert.Parameters.AddWithValue(now.UtcDateTime);
+            insert.Parameters.AddWithValue(Random.Shared.NextInt64(long.MinValue, long.MaxValue));
             await insert.ExecuteNonQueryAsync(cancellation);
         }
 
         await using var select = new NpgsqlCommand(
-            "SELECT started_at, rows_written, scenarios FROM fraud_generator.progress WHERE id = 1 FOR UPDATE", connection);
+            "SELECT started_at, rows_written, scenarios, seed FROM fraud_generator.progress WHERE id = 1 FOR UPDATE", connection);
         await using var reader = await select.ExecuteReaderAsync(cancellation);
         await reader.ReadAsync(cancellation);
-        return (new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetInt64(1), reader.GetInt64(2));
+        return (new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetInt64(1), reader.GetInt64(2), unchecked((ulong)reader.GetInt64(3)));
     }
 
     // Ids from the table's own sequence, taken up front so that the labels can name their transactions.
@@ -92,7 +89,7 @@ public sealed class TransactionLedger(NpgsqlDataSource dataSource, FraudGenerato
     private static async Task CopyTransactionsAsync(NpgsqlConnection connection, TransactionPlan plan, int[] ids, DateTimeOffset now,
         CancellationToken cancellation)
     {
-        // created_at is the tick's time, a microsecond apart per row so that the rows' order is their time order too.
+        // created_at is the commit's time, a microsecond apart per row so that the rows' order is their time order too.
         var createdAt = DateTime.SpecifyKind(now.UtcDateTime, DateTimeKind.Unspecified);
         await using var copy = await connection.BeginBinaryImportAsync(
             "COPY transactions (id, user_id, amount, created_at) FROM STDIN (FORMAT BINARY)", cancellation);

@@ -3,13 +3,17 @@ namespace ServerlessCdc.FraudGenerator;
 /// <summary>One transaction to write; <see cref="Pattern"/> is set on the last transaction of a scenario.</summary>
 public readonly record struct PlannedTransaction(int UserId, decimal Amount, FraudPattern? Pattern);
 
-/// <summary>A tick's transactions, and how many scenarios they hold.</summary>
+/// <summary>A slice's transactions, and how many scenarios end among them (each with a label).</summary>
 public sealed record TransactionPlan(IReadOnlyList<PlannedTransaction> Transactions, int Scenarios);
 
 /// <summary>
-/// What a tick writes: ordinary spending by users 1…<see cref="FraudGeneratorSettings.Users"/>, always under 500 (so
-/// that neither agent's rule can fire on it), with scenarios (<see cref="FraudPattern"/>) spread among it, each by a
-/// user of that pattern's own pool (ids above the ordinary users) so that a user's history only ever holds its pattern.
+/// The run as one endless sequence of transactions in which each position's row is a function of the position and
+/// the run's seed alone, so that however the run is cut into commits, by whichever instance, it writes the same rows.
+/// Ordinary spending by users 1…<see cref="FraudGeneratorSettings.Users"/> is always under 500, so that neither agent's
+/// rule can fire on it. Scenarios (<see cref="FraudPattern"/>) follow one another in blocks of
+/// <see cref="BlockRows"/> rows: a block's every <see cref="Stride"/>-th row belongs to its scenario, whose user comes
+/// from that pattern's own pool (ids above the ordinary users) so that a user's history only ever holds its pattern.
+/// A scenario is therefore spread among ordinary spending, and a commit of any size can hold part of one.
 /// </summary>
 public sealed class TransactionPlanner(FraudGeneratorSettings settings)
 {
@@ -21,82 +25,103 @@ public sealed class TransactionPlanner(FraudGeneratorSettings settings)
     /// <summary>Users per pattern.</summary>
     public int PoolSize { get; } = Math.Max(10, settings.Users / 100);
 
+    /// <summary>One row in this many is a scenario's (the scenario share, rounded to 1/n); 0 without scenarios.</summary>
+    public int Stride { get; } = settings.ScenarioShare > 0 ? Math.Max(2, (int)Math.Round(1 / settings.ScenarioShare)) : 0;
+
+    /// <summary>The rows of one scenario and the ordinary rows among them.</summary>
+    public long BlockRows => (long)Stride * ScenarioRows;
+
     public int FirstUserOf(FraudPattern pattern) => settings.Users + 1 + ((int)pattern * PoolSize);
 
-    /// <summary>Scenarios that the first <paramref name="rows"/> rows of a run should hold.</summary>
-    public long ScenariosDue(long rows) => (long)Math.Floor(rows * settings.ScenarioShare / ScenarioRows);
-
-    /// <summary>The next <paramref name="rows"/> transactions, after <paramref name="rowsBefore"/> rows and <paramref name="scenariosBefore"/> scenarios.</summary>
-    public TransactionPlan Plan(long rowsBefore, int rows, long scenariosBefore, Random random)
+    /// <summary>The rows at positions <paramref name="rowsBefore"/> … <paramref name="rowsBefore"/> + <paramref name="rows"/> − 1 of the run <paramref name="seed"/>.</summary>
+    public TransactionPlan Plan(long rowsBefore, int rows, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowsBefore);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
 
-        // A scenario that does not fit in this tick waits for a larger one: the count stays due.
-        var scenarios = (int)Math.Clamp(ScenariosDue(rowsBefore + rows) - scenariosBefore, 0, rows / ScenarioRows);
-        var ordinary = rows - (scenarios * ScenarioRows);
-        var transactions = new List<PlannedTransaction>(rows);
-        var written = 0;
-        for (var s = 0; s < scenarios; s++)
+        var transactions = new PlannedTransaction[rows];
+        var scenarios = 0;
+        for (var i = 0; i < rows; i++)
         {
-            // Evenly among the ordinary rows.
-            var until = (int)((long)(s + 1) * ordinary / (scenarios + 1));
-            for (; written < until; written++)
+            transactions[i] = At(rowsBefore + i, seed);
+            if (transactions[i].Pattern is not null)
             {
-                transactions.Add(Ordinary(random));
+                scenarios++;
             }
-
-            AddScenario(transactions, scenariosBefore + s, random);
-        }
-
-        for (; written < ordinary; written++)
-        {
-            transactions.Add(Ordinary(random));
         }
 
         return new TransactionPlan(transactions, scenarios);
     }
 
-    private PlannedTransaction Ordinary(Random random)
+    /// <summary>The row at <paramref name="position"/> of the run <paramref name="seed"/>.</summary>
+    public PlannedTransaction At(long position, ulong seed)
     {
-        var user = 1 + random.Next(settings.Users);
+        var hash = Mix(seed ^ Mix((ulong)position));
+        if (Stride == 0 || position % Stride != Stride - 1)
+        {
+            return Ordinary(hash);
+        }
 
-        // Each user has a usual level between 10 and 200; an amount is half to one and a half times it.
-        var usual = 10 + (int)((uint)user * 2654435761u % 190);
-        var amount = Math.Round(usual * (0.5m + (decimal)random.NextDouble()), 2);
-        return new PlannedTransaction(user, amount, null);
-    }
-
-    private void AddScenario(List<PlannedTransaction> transactions, long number, Random random)
-    {
-        var pattern = FraudPatterns.All[(int)(number % FraudPatterns.All.Count)];
-        var user = FirstUserOf(pattern) + (int)(number / FraudPatterns.All.Count % PoolSize);
+        var block = position / BlockRows;
+        var row = (int)(position % BlockRows / Stride);
+        var pattern = FraudPatterns.All[(int)(block % FraudPatterns.All.Count)];
+        var user = FirstUserOf(pattern) + (int)(block / FraudPatterns.All.Count % PoolSize);
         var (low, high) = pattern switch
         {
             FraudPattern.NearSpike => (200m, 300m),
             FraudPattern.NearBurst => (1400m, 1600m),
             _ => (20m, 100m),
         };
-        var sum = 0m;
-        for (var i = 0; i < Prefix; i++)
+        if (row < Prefix)
         {
-            var amount = Cents(random, low, high);
-            sum += amount;
-            transactions.Add(new PlannedTransaction(user, amount, null));
+            return new PlannedTransaction(user, Cents(hash, low, high), null);
         }
 
         var last = pattern switch
         {
-            FraudPattern.Spike => Cents(random, 600m, 3000m),
-            FraudPattern.Burst => Cents(random, 4500m, 9000m),
+            FraudPattern.Spike => Cents(hash, 600m, 3000m),
+            FraudPattern.Burst => Cents(hash, 4500m, 9000m),
 
             // Rounded down to the cent, so it stays under 3× the prefix's average, which is all agent 1 compares it with.
-            FraudPattern.NearSpike => Math.Floor(2.9m * sum / Prefix * 100m) / 100m,
+            FraudPattern.NearSpike => Math.Floor(2.9m * PrefixSum(block, seed, low, high) / Prefix * 100m) / 100m,
             _ => 3950m,
         };
-        transactions.Add(new PlannedTransaction(user, last, pattern));
+        return new PlannedTransaction(user, last, pattern);
     }
 
-    private static decimal Cents(Random random, decimal low, decimal high) =>
-        low + (random.NextInt64((long)((high - low) * 100m) + 1) / 100m);
+    private decimal PrefixSum(long block, ulong seed, decimal low, decimal high)
+    {
+        var sum = 0m;
+        for (var row = 0; row < Prefix; row++)
+        {
+            var position = (block * BlockRows) + ((long)row * Stride) + Stride - 1;
+            sum += Cents(Mix(seed ^ Mix((ulong)position)), low, high);
+        }
+
+        return sum;
+    }
+
+    private PlannedTransaction Ordinary(ulong hash)
+    {
+        var user = 1 + (int)(hash % (ulong)settings.Users);
+
+        // Each user has a usual level between 10 and 200; an amount is half to one and a half times it.
+        var usual = 10 + (int)((uint)user * 2654435761u % 190);
+        var amount = Math.Round(usual * (0.5m + (decimal)Unit(Mix(hash))), 2);
+        return new PlannedTransaction(user, amount, null);
+    }
+
+    private static decimal Cents(ulong hash, decimal low, decimal high) =>
+        low + ((decimal)(hash % ((ulong)((high - low) * 100m) + 1)) / 100m);
+
+    private static double Unit(ulong hash) => (hash >> 11) * (1.0 / (1UL << 53));
+
+    // SplitMix64's finalizer: a row's numbers from its position alone, cheaply and evenly.
+    private static ulong Mix(ulong value)
+    {
+        value += 0x9E3779B97F4A7C15UL;
+        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9UL;
+        value = (value ^ (value >> 27)) * 0x94D049BB133111EBUL;
+        return value ^ (value >> 31);
+    }
 }

@@ -45,29 +45,50 @@ public sealed class TransactionPlannerTests
     }
 
     [Fact]
-    public void Scenarios_take_their_share_of_the_rows_across_ticks()
+    public void Scenarios_take_their_share_of_the_rows()
     {
         var settings = Settings with { ScenarioShare = 0.05 };
         var planner = new TransactionPlanner(settings);
 
-        var transactions = Ticks(planner, ticks: 100, rowsPerTick: 1000);
+        var transactions = Ticks(planner, ticks: 102, rowsPerTick: 1000);
 
-        var scenarios = transactions.Count(t => t.Pattern is not null);
-        Assert.Equal(planner.ScenariosDue(100_000), scenarios);
-        Assert.InRange(scenarios * TransactionPlanner.ScenarioRows / 100_000.0, 0.045, 0.05);
+        Assert.Equal(20, planner.Stride);
+        Assert.Equal(102_000 / (20 * TransactionPlanner.ScenarioRows), transactions.Count(t => t.Pattern is not null));
+        Assert.Equal(102_000 / 20, transactions.Count(t => t.UserId > settings.Users));
     }
 
     [Fact]
-    public void A_scenario_that_does_not_fit_a_small_tick_waits_for_a_larger_one()
+    public void A_run_holds_the_same_rows_however_it_is_cut_into_commits()
     {
         var planner = new TransactionPlanner(Settings);
+        var whole = planner.Plan(rowsBefore: 0, rows: 5000, seed: 42);
 
-        var small = planner.Plan(rowsBefore: 10_000, rows: 40, scenariosBefore: 0, new Random(1));
-        var larger = planner.Plan(rowsBefore: 10_040, rows: 1000, scenariosBefore: small.Scenarios, new Random(1));
+        var cut = new List<PlannedTransaction>();
+        var scenarios = 0;
+        var random = new Random(5);
+        for (var rows = 0; rows < 5000;)
+        {
+            var slice = planner.Plan(rows, Math.Min(random.Next(1, 80), 5000 - rows), seed: 42);
+            cut.AddRange(slice.Transactions);
+            scenarios += slice.Scenarios;
+            rows += slice.Transactions.Count;
+        }
 
-        Assert.Equal(40, small.Transactions.Count);
-        Assert.Equal(0, small.Scenarios);
-        Assert.Equal(1000 / TransactionPlanner.ScenarioRows, larger.Scenarios);
+        Assert.Equal(whole.Transactions, cut);
+        Assert.Equal(whole.Scenarios, scenarios);
+        Assert.True(whole.Scenarios >= 30, $"{whole.Scenarios} scenarios");
+        Assert.NotEqual(whole.Transactions, planner.Plan(rowsBefore: 0, rows: 5000, seed: 43).Transactions);
+    }
+
+    [Fact]
+    public void Without_a_share_there_are_no_scenarios()
+    {
+        var planner = new TransactionPlanner(Settings with { ScenarioShare = 0 });
+
+        var plan = planner.Plan(rowsBefore: 0, rows: 10_000, seed: 1);
+
+        Assert.Equal(0, plan.Scenarios);
+        Assert.All(plan.Transactions, t => Assert.InRange(t.UserId, 1, Settings.Users));
     }
 
     [Fact]
@@ -89,13 +110,9 @@ public sealed class TransactionPlannerTests
     private static List<PlannedTransaction> Ticks(TransactionPlanner planner, int ticks, int rowsPerTick)
     {
         var transactions = new List<PlannedTransaction>();
-        long scenarios = 0;
-        var random = new Random(3);
         for (var tick = 0; tick < ticks; tick++)
         {
-            var plan = planner.Plan(transactions.Count, rowsPerTick, scenarios, random);
-            transactions.AddRange(plan.Transactions);
-            scenarios += plan.Scenarios;
+            transactions.AddRange(planner.Plan(transactions.Count, rowsPerTick, seed: 3).Transactions);
         }
 
         return transactions;

@@ -17,8 +17,11 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     /// <summary>How long a stop waits for the final commit and the group leave once the batch has ended.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
-    private static readonly TimeSpan IdleFlush = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan PollStep = TimeSpan.FromMilliseconds(200);
+
+    // While the executor is busy, the poll goes on filling the next batch in short steps, so that the hand-over follows
+    // soon after it is free again (librdkafka's poll cannot be woken by it).
+    private static readonly TimeSpan SlotStep = TimeSpan.FromMilliseconds(5);
 
     private readonly KafkaTriggerSettings _settings;
     private readonly KafkaBatchProcessor _processor;
@@ -171,11 +174,14 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
     {
         var stopping = _stopping.Token;
         var oldest = DateTime.MinValue;
+
+        // Whether the buffer's records waited for a running batch: they go as soon as it ends, without lingering.
+        var held = false;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                var result = Consume(_buffer.Count == 0 ? PollStep : IdleFlush);
+                var result = Consume(_buffer.Count == 0 ? PollStep : Idle ? _settings.Options.Linger : SlotStep);
 
                 if (result is not null)
                 {
@@ -192,15 +198,18 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
                     continue;
                 }
 
-                var full = _buffer.Count >= _settings.Options.MaxBatchSize;
-                var due = result is null || DateTime.UtcNow - oldest >= _settings.Options.SubscriberInterval;
-                if (full)
+                // A partial batch goes only to an idle executor: while a batch runs, the next one grows, so that batches
+                // fill as the load rises and a light load is handed over at once.
+                var idle = Idle;
+                held |= !idle;
+                if (_buffer.Count >= _settings.Options.MaxBatchSize)
                 {
                     WaitToHandOver(stopping);
+                    held = false;
                 }
-                else if (due)
+                else if ((idle && (result is null || held)) || DateTime.UtcNow - oldest >= _settings.Options.SubscriberInterval)
                 {
-                    TryHandOver();
+                    held &= !TryHandOver();
                 }
             }
         }
@@ -233,11 +242,15 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
         }
     }
 
+    private bool HasRoom => _batches.Reader.Count < _settings.Options.ExecutorChannelCapacity;
+
+    private bool Idle => _batches.Reader.Count == 0 && Volatile.Read(ref _inFlight) is null;
+
     private bool TryHandOver()
     {
         // Only this thread writes, so a free slot stays free until the write below: the batch's preparation starts
         // only for a batch that is handed over.
-        if (_batches.Reader.Count >= _settings.Options.ExecutorChannelCapacity)
+        if (!HasRoom)
         {
             return false;
         }

@@ -46,6 +46,16 @@ public sealed class KafkaExtensionOptions
     /// <summary>Most records in one batch (the real extension's default is 64).</summary>
     public int MaxBatchSize { get; init; } = 64;
 
+    /// <summary>
+    /// How long a partial batch waits for more records once the fetched ones have run out (this host's own setting,
+    /// as a producer's <c>linger.ms</c>). Longer makes fewer, fuller batches at low rates at the cost of latency; a
+    /// consumer with a backlog fills its batches without waiting whatever it is.
+    /// </summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(DefaultLingerMs);
+
+    /// <summary>The default of <see cref="Linger"/>, in milliseconds.</summary>
+    public const int DefaultLingerMs = 5;
+
     /// <summary>A partial batch is handed over once no record arrived for this long (at most).</summary>
     public TimeSpan SubscriberInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -76,6 +86,7 @@ public sealed class KafkaExtensionOptions
         {
             MaxBatchSize = ReadInt(section, "maxBatchSize", 64, minimum: 1),
             SubscriberInterval = TimeSpan.FromSeconds(ReadInt(section, "subscriberIntervalInSeconds", 1, minimum: 0)),
+            Linger = TimeSpan.FromMilliseconds(ReadInt(section, "lingerMs", DefaultLingerMs, minimum: 0)),
             ExecutorChannelCapacity = ReadInt(section, "executorChannelCapacity", 1, minimum: 1),
             StatusInterval = TimeSpan.FromSeconds(ReadInt(section, "statusIntervalInSeconds", 30, minimum: 1)),
             LibrdkafkaSettings = librdkafka,

@@ -110,13 +110,15 @@ public sealed class EmbeddedPostgres(PostgresOptions options, ILogger<EmbeddedPo
         }
 
         // The server is private: TCP on loopback only, no Unix socket that could collide with a system
-        // cluster's, and logical WAL with room for the capture's slots and WAL senders.
+        // cluster's, and logical WAL with room for the capture's slots and WAL senders. Commit times are kept so that
+        // latencies can be measured from a transaction's commit (pg_xact_commit_timestamp).
         var settings = """
 
             # ServerlessCdc private cluster
             listen_addresses = '127.0.0.1'
             unix_socket_directories = ''
             wal_level = logical
+            track_commit_timestamp = on
             max_replication_slots = 20
             max_wal_senders = 20
             max_connections = 200

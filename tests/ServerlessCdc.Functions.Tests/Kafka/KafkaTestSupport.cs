@@ -13,6 +13,7 @@ namespace ServerlessCdc.Functions.Tests.Kafka;
 public sealed class KafkaProbe
 {
     private int _attempts;
+    private int _started;
 
     /// <summary>Batches (or single records) whose invocation succeeded.</summary>
     public ConcurrentQueue<KafkaRecord[]> Batches { get; } = new();
@@ -28,10 +29,14 @@ public sealed class KafkaProbe
 
     public int Attempts => Volatile.Read(ref _attempts);
 
+    /// <summary>Invocations begun, counted before <see cref="Delay"/>.</summary>
+    public int Started => Volatile.Read(ref _started);
+
     public IReadOnlyList<KafkaRecord> Processed => [.. Batches.SelectMany(batch => batch)];
 
     public void Receive(KafkaRecord[] batch)
     {
+        Interlocked.Increment(ref _started);
         if (Delay > TimeSpan.Zero)
         {
             Thread.Sleep(Delay);

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCdc.Functions.Tests.Support;
 using ServerlessCdc.Kafka;
@@ -54,6 +55,7 @@ public sealed class KafkaTriggerTests
     [InlineData("KafkaBatch:Instances", "0", "'KafkaBatch__Instances'")]
     [InlineData($"{KafkaExtensionOptions.Section}:maxBatchSize", "0", "extensions:kafka:maxBatchSize")]
     [InlineData($"{KafkaExtensionOptions.Section}:executorChannelCapacity", "many", "extensions:kafka:executorChannelCapacity")]
+    [InlineData($"{KafkaExtensionOptions.Section}:lingerMs", "-1", "extensions:kafka:lingerMs")]
     public async Task A_bad_scale_or_host_json_setting_stops_start_up_naming_it(string key, string value, string named)
     {
         await using var broker = await KafkaTestBroker.StartAsync();
@@ -98,6 +100,35 @@ public sealed class KafkaTriggerTests
             Assert.Equal(Enumerable.Range(0, 100).Select(offset => (long)offset), partition.Select(record => record.Offset));
             Assert.All(partition, record => Assert.Equal($"v{(record.Offset * 4) + record.Partition}", KafkaHosts.Text(record.Value)));
         }
+    }
+
+    [Fact]
+    public async Task Records_that_arrive_while_a_batch_runs_go_together_as_the_next_batch()
+    {
+        await using var broker = await KafkaTestBroker.StartAsync();
+        broker.CreateTopic("paced", 1);
+        _probe.Delay = TimeSpan.FromSeconds(3);
+        using var host = KafkaHosts.Build(_logs, _probe, KafkaHosts.Settings(broker, "paced", "pacers", maxBatchSize: 100), typeof(BatchFunction));
+        await host.StartAsync();
+        await broker.ProduceAsync("paced", 1, 0, 1);
+        await TestHosts.WaitUntilAsync(() => _probe.Started == 1, TimeSpan.FromSeconds(30), "the first batch running");
+
+        // One at a time, each further apart than lingerMs: an executor that is free would take each alone.
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 0 }).Build())
+        {
+            for (var i = 1; i <= 20; i++)
+            {
+                await producer.ProduceAsync("paced", new Message<string, string> { Key = $"k{i}", Value = $"v{i}" });
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.Equal(1, _probe.Started);
+
+        await TestHosts.WaitUntilAsync(() => broker.AllCommitted("pacers", "paced", 1), TimeSpan.FromSeconds(30), "all 21 committed");
+        await host.StopQuietlyAsync();
+
+        Assert.Equal([1, 20], _probe.Batches.Select(batch => batch.Length));
     }
 
     [Fact]
