@@ -85,7 +85,7 @@ async Task<string> RunAsync(int rate)
 {
     var database = $"pipeline_{rate}";
     var data = Path.Combine(Path.GetTempPath(), $"pipeline-bench-{Guid.NewGuid():N}");
-    var start = AppProcess.CdcStartInfo(["up", "--rate", rate.ToString(CultureInfo.InvariantCulture), "--data", data, "--database", database]);
+    var start = AppProcess.CdcStartInfo(["up", "--rate", rate.ToString(CultureInfo.InvariantCulture), "--data", data, "--database", database, "--dashboard-port", "0"]);
     start.Environment["FraudGeneratorScenarioShare"] = ScenarioShare;
     await using var stack = AppProcess.Start(start);
     if (!await stack.WaitForOutputAsync(o => o.Contains("Ctrl+C stops everything.", StringComparison.Ordinal), TimeSpan.FromSeconds(180)))

@@ -18,7 +18,8 @@ public sealed class FraudGeneratorAppTests(PostgresFixture postgres, ITestOutput
         await using var first = AppProcess.Start("FraudGenerator", settings);
         await using var second = AppProcess.Start("FraudGenerator", settings);
         await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(database));
-        await AppWait.UntilAsync(async () => await Count(db, "SELECT count(*) FROM fraud_generator.fraud_labels") >= 4, TimeSpan.FromSeconds(60), [first, second]);
+        await AppWait.UntilAsync(async () => await Count(db, "SELECT count(*) FROM fraud_generator.fraud_labels") >= 4
+            && (first.Output + second.Output).Contains(" transactions...", StringComparison.Ordinal), TimeSpan.FromSeconds(60), [first, second]);
 
         // Rows written = the rate × the time from the first tick to the last (±1: the stored times are to the microsecond):
         // neither instance wrote a tick twice, nor skipped one.
@@ -27,9 +28,10 @@ public sealed class FraudGeneratorAppTests(PostgresFixture postgres, ITestOutput
         Assert.Equal(rows, inTable);
         Assert.Matches(@"Inserted \d+ transactions\.\.\.", first.Output + second.Output);
 
-        // Spread over the second in commits every 10 ms (about 3 rows each at 300/s), not one commit per tick.
+        // Spread over the second in commits every 10 ms (about 3 rows each at 300/s; more on a busy machine), not one
+        // commit of 300 rows per tick.
         var rowsPerCommit = await Count(db, "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM (SELECT count(*) n FROM transactions GROUP BY xmin::text) c");
-        Assert.InRange(rowsPerCommit, 1, 10);
+        Assert.InRange(rowsPerCommit, 1, 60);
         var stopped = await first.TerminateAsync();
         output.WriteLine($"FraudGenerator stopped: {stopped}");
         Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{first.Output}");

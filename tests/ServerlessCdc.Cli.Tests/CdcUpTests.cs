@@ -33,7 +33,7 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
     {
         var (kafkaPort, connectPort) = (PostgresFixture.FreePort(), PostgresFixture.FreePort());
         await using var stack = AppProcess.Start(Cdc("up", "--rate", "400", "--kafka-port", Text(kafkaPort), "--connect-port", Text(connectPort),
-            "--data", _data, "--database", _database));
+            "--data", _data, "--database", _database, "--dashboard-port", "0"));
 
         // Both agents have judged a few scenarios: AnomalyAgent four alerts (spikes and bursts), VelocityAgent two (bursts).
         var found = await stack.WaitForOutputAsync(text => LastStatus(text) is { } line && Alerts(line, "AnomalyAgent") >= 4 &&

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using ServerlessCdc.Cli.Connect;
+using ServerlessCdc.Cli.Dashboard;
 using ServerlessCdc.Cli.Kafka;
 using ServerlessCdc.Cli.Stack;
 
@@ -9,6 +10,7 @@ var kafkaPort = new Option<int>("--kafka-port") { Description = "The broker's po
 var connectPort = new Option<int>("--connect-port") { Description = "The capture's Kafka Connect REST port (the seeds' localhost:8083)", DefaultValueFactory = _ => 8083 };
 var rate = new Option<int>("--rate") { Description = "Transactions per second written by the generator", DefaultValueFactory = _ => 1000 };
 var data = new Option<string>("--data") { Description = "Folder for the broker's log, the capture's offsets and the apps' logs", DefaultValueFactory = _ => ".data/stack" };
+var dashboardPort = new Option<int>("--dashboard-port") { Description = "The web dashboard's port on loopback (the seeds' Kafka UI is on :8080); 0 for none", DefaultValueFactory = _ => 8080 };
 var database = new Option<string>("--database") { Description = "The seeds' database: their transactions table and the agents' state", DefaultValueFactory = _ => "mydb" };
 rate.Validators.Add(result =>
 {
@@ -21,7 +23,7 @@ rate.Validators.Add(result =>
 
 var up = new Command("up", "Activity 3 with one command: Postgres, the broker, the capture with the seeds' connector, the fraud generator and both agents. Ctrl+C stops all of it.")
 {
-    kafkaPort, connectPort, rate, data, database,
+    kafkaPort, connectPort, rate, data, database, dashboardPort,
 };
 up.SetAction(async (parse, cancellation) =>
 {
@@ -30,7 +32,8 @@ up.SetAction(async (parse, cancellation) =>
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
     var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-    var options = new StackOptions(parse.GetValue(kafkaPort), parse.GetValue(connectPort), parse.GetValue(rate), parse.GetValue(data)!, parse.GetValue(database)!);
+    var options = new StackOptions(parse.GetValue(kafkaPort), parse.GetValue(connectPort), parse.GetValue(rate), parse.GetValue(data)!, parse.GetValue(database)!,
+        parse.GetValue(dashboardPort));
     try
     {
         await new FraudStack(options, configuration, Console.Out, live: !Console.IsOutputRedirected).RunAsync(stop.Token);
@@ -56,5 +59,6 @@ foreach (var command in KafkaCommands.All(Console.Out))
 }
 
 root.Subcommands.Add(ConnectorCommands.Create(Console.Out));
+root.Subcommands.Add(DashboardCommand.Create());
 
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

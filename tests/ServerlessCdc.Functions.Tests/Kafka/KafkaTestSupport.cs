@@ -23,6 +23,9 @@ public sealed class KafkaProbe
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>When set, each invocation waits for it before it does anything else.</summary>
+    public ManualResetEventSlim? Hold { get; set; }
+
     public volatile bool FailAll;
 
     public Func<KafkaRecord, bool> IsPoison { get; set; } = _ => false;
@@ -37,6 +40,7 @@ public sealed class KafkaProbe
     public void Receive(KafkaRecord[] batch)
     {
         Interlocked.Increment(ref _started);
+        Hold?.Wait(TimeSpan.FromSeconds(60));
         if (Delay > TimeSpan.Zero)
         {
             Thread.Sleep(Delay);

@@ -6,6 +6,7 @@ using Npgsql;
 using ServerlessCdc.Agents;
 using ServerlessCdc.Broker;
 using ServerlessCdc.Capture;
+using ServerlessCdc.Cli.Dashboard;
 using ServerlessCdc.Postgres;
 using ServerlessCdc.Postgres.Embedded;
 using Spectre.Console;
@@ -27,6 +28,11 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
     {
         PortCheck.EnsureFree(options.KafkaPort, "the Kafka broker; the seeds' consumers bootstrap at localhost:9094", "--kafka-port");
         PortCheck.EnsureFree(options.ConnectPort, "the Kafka Connect REST API of the capture; the seeds' curl goes to localhost:8083", "--connect-port");
+        if (options.DashboardPort != 0)
+        {
+            PortCheck.EnsureFree(options.DashboardPort, "the web dashboard; the seeds' Kafka UI is on localhost:8080", "--dashboard-port");
+        }
+
         var postgresOptions = PostgresConnections.Bind(configuration);
         if (string.IsNullOrEmpty(postgresOptions.Password))
         {
@@ -56,6 +62,12 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
                 HostAliases = new Dictionary<string, string> { ["postgres"] = $"127.0.0.1:{postgresOptions.Port}" },
             }, cancellation);
             Say($"Capture (Kafka Connect REST) at {capture.RestUri}");
+            await using var dashboard = options.DashboardPort == 0 ? null
+                : await DashboardServer.StartAsync(new DashboardOptions(options.DashboardPort, broker.BootstrapServers, capture.RestUri), cancellation);
+            if (dashboard is not null)
+            {
+                Say($"Dashboard at {dashboard.Url}");
+            }
 
             var connections = new PostgresConnections(postgresOptions, configuration);
             var settings = AppSettings(postgresOptions, connections.ConnectionString(options.Database));

@@ -6,7 +6,8 @@ namespace ServerlessCdc.Cli.Stack;
 /// <param name="Rate">The generator's transactions per second.</param>
 /// <param name="DataDirectory">Broker log, capture offsets and the apps' logs.</param>
 /// <param name="Database">The seeds' database, holding their <c>transactions</c> table and the agents' state.</param>
-public sealed record StackOptions(int KafkaPort, int ConnectPort, int Rate, string DataDirectory, string Database = "mydb")
+/// <param name="DashboardPort">The web dashboard (the seeds' Kafka UI is on :8080); 0 for none.</param>
+public sealed record StackOptions(int KafkaPort, int ConnectPort, int Rate, string DataDirectory, string Database = "mydb", int DashboardPort = 0)
 {
     /// <summary>The seeds' topic of Activity 3, as the connector names it.</summary>
     public const string TransactionsTopic = "fraud-detection.public.transactions";

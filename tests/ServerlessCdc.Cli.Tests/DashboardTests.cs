@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Playwright;
+using Npgsql;
+using ServerlessCdc.Postgres;
+using ServerlessCdc.Testing;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace ServerlessCdc.Cli.Tests;
+
+/// <summary>The dashboard of <c>cdc up</c> in a real browser (Debian's Chromium through Playwright), against the running stack.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper output) : IDisposable
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string Topic = "fraud-detection.public.transactions";
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "serverlesscdc-tests", $"dashboard-{Guid.NewGuid():N}");
+    private readonly string _database = $"dash_{Guid.NewGuid():N}"[..16];
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Each_view_shows_the_running_stack_live_and_a_new_row_appears_without_a_reload()
+    {
+        var dashboardPort = PostgresFixture.FreePort();
+        await using var stack = AppProcess.Start(Cdc("up", "--rate", "200", "--kafka-port", Text(PostgresFixture.FreePort()),
+            "--connect-port", Text(PostgresFixture.FreePort()), "--dashboard-port", Text(dashboardPort), "--data", _data, "--database", _database));
+        Assert.True(await stack.WaitForOutputAsync(text => text.Contains("Ctrl+C stops everything.", StringComparison.Ordinal), TimeSpan.FromSeconds(120)),
+            stack.Output);
+        Assert.Contains($"Dashboard at http://127.0.0.1:{dashboardPort}/", stack.Output, StringComparison.Ordinal);
+
+        SetDefaultExpectTimeout(30_000);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Args = ["--no-sandbox", "--disable-background-networking"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var root = $"http://127.0.0.1:{dashboardPort}/";
+
+        // Topics: the capture's topic, its record count growing with the generator, without a reload.
+        await page.GotoAsync(root + "#/topics");
+        var records = page.Locator($"#topics tr[data-topic='{Topic}'] .records");
+        await Expect(records).ToBeVisibleAsync();
+        var first = Number(await records.InnerTextAsync());
+        await Expect(records).Not.ToHaveTextAsync(Text(first));
+        Assert.True(Number(await records.InnerTextAsync()) > first);
+        await Screenshot(page, "topics");
+
+        // Consumer groups: both agents' groups, stable, with their lag.
+        await page.GotoAsync(root + "#/groups");
+        foreach (var group in new[] { "fraud-detection-agent1", "fraud-detection-agent2" })
+        {
+            await Expect(page.Locator($"#groups tr[data-group='{group}'] td.state-Stable")).ToBeVisibleAsync();
+            await Expect(page.Locator($"#groups tr[data-group='{group}'] td.offsets")).ToContainTextAsync($"{Topic}[0]: ");
+        }
+
+        await Screenshot(page, "groups");
+
+        // Connectors: the seeds' connector running, its password masked and nowhere on the page.
+        await page.GotoAsync(root + "#/connectors");
+        var connector = page.Locator("section[data-connector='fraud-detection-connector']");
+        await Expect(connector.Locator("h2 .state-RUNNING")).ToBeVisibleAsync();
+        await Expect(connector.Locator("tr", new LocatorLocatorOptions { HasText = "database.password" }).Locator(".config-value")).ToHaveTextAsync("********");
+        Assert.DoesNotContain(postgres.Options.Password, await page.ContentAsync(), StringComparison.Ordinal);
+        await Screenshot(page, "connectors");
+
+        // Messages: filtered on a user that only this insert has, the row appears once captured, decoded.
+        await page.GotoAsync(root + $"#/messages/{Uri.EscapeDataString(Topic)}");
+        await Expect(page.Locator("#messages")).ToBeVisibleAsync();
+        await page.FillAsync("#filter", "\"user_id\":987654");
+        await page.PressAsync("#filter", "Enter");
+        await Expect(page.Locator("#messages tr.message")).ToHaveCountAsync(0);
+        await using (var db = NpgsqlDataSource.Create(postgres.ConnectionString(_database)))
+        {
+            await using var insert = db.CreateCommand("INSERT INTO transactions (user_id, amount) VALUES (987654, 4242.42)");
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var row = page.Locator("#messages tr.message");
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row.Locator("td.op")).ToHaveTextAsync("c");
+        await Expect(row).ToContainTextAsync("\"amount\":4242.42");
+        await page.FillAsync("#filter", "");
+        await page.PressAsync("#filter", "Enter");
+        await Expect(page.Locator("#messages tr.message")).ToHaveCountAsync(50);
+        await Screenshot(page, "messages");
+
+        var stopped = await stack.TerminateAsync();
+        output.WriteLine($"cdc up: {stopped}");
+        Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{stack.Output}");
+    }
+
+    // Beside the test's data; SERVERLESSCDC_SCREENSHOTS=docs renews the pictures kept under docs/dashboard.
+    private async Task Screenshot(IPage page, string view)
+    {
+        var directory = Environment.GetEnvironmentVariable("SERVERLESSCDC_SCREENSHOTS") == "docs"
+            ? Path.Combine(RepositoryPaths.Root, "docs", "dashboard")
+            : Path.Combine(Path.GetTempPath(), "serverlesscdc-tests", "screenshots");
+        Directory.CreateDirectory(directory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{view}.png") });
+    }
+
+    private ProcessStartInfo Cdc(params string[] arguments)
+    {
+        var start = AppProcess.CdcStartInfo(arguments);
+        start.Environment["Postgres__Host"] = postgres.Options.Host;
+        start.Environment["Postgres__Port"] = Text(postgres.Options.Port);
+        start.Environment["Postgres__Password"] = postgres.Options.Password;
+        start.Environment["Postgres__Embedded"] = "Never";
+        return start;
+    }
+
+    private static long Number(string text) => long.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+
+    private static string Text(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

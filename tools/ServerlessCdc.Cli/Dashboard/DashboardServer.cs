@@ -1,0 +1,137 @@
+using System.Net;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ServerlessCdc.Cli.Dashboard;
+
+/// <summary>Where the dashboard listens and what it reads.</summary>
+/// <param name="Address">The address to bind: loopback unless the user says otherwise.</param>
+public sealed record DashboardOptions(int Port, string BootstrapServers, Uri ConnectUrl, IPAddress? Address = null);
+
+/// <summary>
+/// The stack's web page, as Kafka UI is the seeds': topics, messages, consumer groups and connectors, live over
+/// Server-Sent Events. Read-only: it offers no action, so nothing needs guarding. Its assets are in this assembly, no CDN.
+/// </summary>
+public sealed class DashboardServer : IAsyncDisposable
+{
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromSeconds(2);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly WebApplication _app;
+    private readonly KafkaReader _kafka;
+    private readonly HttpClient _connectHttp;
+
+    private DashboardServer(WebApplication app, KafkaReader kafka, HttpClient connectHttp)
+    {
+        _app = app;
+        _kafka = kafka;
+        _connectHttp = connectHttp;
+    }
+
+    public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public static async Task<DashboardServer> StartAsync(DashboardOptions options, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Address ?? IPAddress.Loopback, options.Port));
+        var app = builder.Build();
+        var kafka = new KafkaReader(options.BootstrapServers);
+        var connectHttp = new HttpClient { BaseAddress = options.ConnectUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var connect = new ConnectReader(connectHttp);
+
+        foreach (var (path, file, type) in new[]
+        {
+            ("/", "index.html", "text/html; charset=utf-8"),
+            ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+            ("/app.css", "app.css", "text/css; charset=utf-8"),
+        })
+        {
+            app.MapGet(path, () => Results.Stream(Asset(file), type));
+        }
+
+        app.MapGet("/api/topics", () => Results.Json(kafka.Topics(), Json));
+        app.MapGet("/api/topics/{topic}/messages", (string topic, int? limit, string? filter) =>
+        {
+            try
+            {
+                return Results.Json(kafka.Messages(topic, Math.Clamp(limit ?? 50, 1, 500), filter), Json);
+            }
+            catch (KeyNotFoundException exception)
+            {
+                return Results.NotFound(new { message = exception.Message });
+            }
+        });
+        app.MapGet("/api/groups", async () => Results.Json(await kafka.GroupsAsync(), Json));
+        app.MapGet("/api/connectors", async (CancellationToken cancel) => Results.Json(await connect.ConnectorsAsync(cancel), Json));
+        app.MapGet("/api/live", async (HttpContext context, CancellationToken cancel) =>
+        {
+            // A live page never ends its request by itself: a stop ends it.
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(cancel, app.Lifetime.ApplicationStopping);
+            try
+            {
+                await LiveAsync(context, kafka, connect, both.Token);
+            }
+            catch (OperationCanceledException) when (both.IsCancellationRequested)
+            {
+            }
+        });
+
+        await app.StartAsync(cancellation);
+        return new DashboardServer(app, kafka, connectHttp);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        _kafka.Dispose();
+        _connectHttp.Dispose();
+    }
+
+    // One snapshot of everything every LiveInterval, as Server-Sent Events; a part that cannot be read says why.
+    private static async Task LiveAsync(HttpContext context, KafkaReader kafka, ConnectReader connect, CancellationToken cancellation)
+    {
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        while (!cancellation.IsCancellationRequested)
+        {
+            var snapshot = new
+            {
+                at = DateTime.UtcNow,
+                topics = await Try(() => Task.FromResult<object>(kafka.Topics())),
+                groups = await Try(async () => await kafka.GroupsAsync()),
+                connectors = await Try(async () => await connect.ConnectorsAsync(cancellation)),
+            };
+            await context.Response.WriteAsync($"event: snapshot\ndata: {JsonSerializer.Serialize(snapshot, Json)}\n\n", cancellation);
+            await context.Response.Body.FlushAsync(cancellation);
+            await Task.Delay(LiveInterval, cancellation);
+        }
+    }
+
+    private static async Task<object> Try(Func<Task<object>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return new { error = exception.Message };
+        }
+    }
+
+    private static Stream Asset(string file) =>
+        Assembly.GetExecutingAssembly().GetManifestResourceStream($"dashboard/{file}")
+        ?? throw new InvalidOperationException($"The dashboard asset '{file}' is not embedded in the build.");
+}

@@ -1,0 +1,106 @@
+// The dashboard's page: four views drawn from the JSON API, redrawn on each live snapshot. No framework, no CDN.
+"use strict";
+
+const state = { snapshot: null, messages: null, topic: null, filter: "" };
+const view = document.getElementById("view");
+const live = document.getElementById("live");
+
+const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const num = (value) => (value === null || value === undefined ? "–" : Number(value).toLocaleString("en-US"));
+const table = (head, rows, attrs = "") =>
+  `<table ${attrs}><thead><tr>${head.map((h) => `<th${h.num ? ' class="num"' : ""}>${esc(h.label ?? h)}</th>`).join("")}</tr></thead>` +
+  `<tbody>${rows.join("") || `<tr><td colspan="${head.length}" class="muted">none</td></tr>`}</tbody></table>`;
+const failed = (part) => part && part.error !== undefined;
+
+function route() {
+  const [, name = "topics", ...rest] = location.hash.split("/");
+  document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.dataset.view === name));
+  return { name, arg: rest.length ? decodeURIComponent(rest.join("/")) : null };
+}
+
+function render() {
+  const { name, arg } = route();
+  const s = state.snapshot;
+  if (name === "messages") return renderMessages(arg);
+  if (!s) { view.innerHTML = '<p class="muted">waiting for the first snapshot…</p>'; return; }
+  if (name === "groups") return renderGroups(s.groups);
+  if (name === "connectors") return renderConnectors(s.connectors);
+  renderTopics(s.topics);
+}
+
+function renderTopics(topics) {
+  if (failed(topics)) { view.innerHTML = `<p class="error">${esc(topics.error)}</p>`; return; }
+  view.innerHTML = "<h2>Topics</h2>" + table(
+    ["Topic", { label: "Partitions", num: true }, { label: "Records", num: true }, "Offsets per partition (earliest → latest)"],
+    topics.map((t) => `<tr data-topic="${esc(t.name)}"><td><a href="#/messages/${encodeURIComponent(t.name)}">${esc(t.name)}</a></td>` +
+      `<td class="num">${t.partitions.length}</td><td class="num records">${num(t.records)}</td>` +
+      `<td>${t.partitions.map((p) => `${p.partition}: ${num(p.earliest)} → ${num(p.latest)}`).join(" · ")}</td></tr>`),
+    'id="topics"');
+}
+
+function renderGroups(groups) {
+  if (failed(groups)) { view.innerHTML = `<p class="error">${esc(groups.error)}</p>`; return; }
+  view.innerHTML = "<h2>Consumer groups</h2>" + table(
+    ["Group", "State", { label: "Members", num: true }, { label: "Lag", num: true }, "Per partition (committed / latest, lag)"],
+    groups.map((g) => `<tr data-group="${esc(g.name)}"><td>${esc(g.name)}</td><td class="state-${esc(g.state)}">${esc(g.state)}</td>` +
+      `<td class="num">${g.members}</td><td class="num lag">${g.partitions.length ? num(g.lag) : "–"}</td>` +
+      `<td class="offsets">${g.partitions.map((p) => `${esc(p.topic)}[${p.partition}]: ${num(p.committed)} / ${num(p.latest)}, lag ${num(p.lag)}`).join("<br>") ||
+        '<span class="muted">no offsets committed yet</span>'}</td></tr>`),
+    'id="groups"');
+}
+
+function renderConnectors(connectors) {
+  if (failed(connectors)) { view.innerHTML = `<p class="error">${esc(connectors.error)}</p>`; return; }
+  view.innerHTML = "<h2>Connectors</h2>" + connectors.map((c) =>
+    `<section data-connector="${esc(c.name)}"><h2>${esc(c.name)} <span class="state-${esc(c.state)}">${esc(c.state)}</span> <span class="muted">${esc(c.type ?? "")}</span></h2>` +
+    table(["Task", "State", "Trace"], c.tasks.map((t) => `<tr><td>${t.id}</td><td class="state-${esc(t.state)}">${esc(t.state)}</td><td><pre>${esc(t.trace ?? "")}</pre></td></tr>`)) +
+    "<h2>Config</h2>" + table(["Key", "Value"], Object.entries(c.config).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="config-value">${esc(v)}</td></tr>`), 'class="config"') +
+    "</section>").join("") + (connectors.length ? "" : '<p class="muted">no connectors</p>');
+}
+
+async function loadMessages() {
+  if (!state.topic) return;
+  const query = new URLSearchParams({ limit: "50" });
+  if (state.filter) query.set("filter", state.filter);
+  const response = await fetch(`/api/topics/${encodeURIComponent(state.topic)}/messages?${query}`);
+  state.messages = response.ok ? await response.json() : { error: (await response.json()).message };
+}
+
+function renderMessages(topic) {
+  const topics = state.snapshot && !failed(state.snapshot.topics) ? state.snapshot.topics.map((t) => t.name) : [];
+  if (topic && topic !== state.topic) { state.topic = topic; state.messages = null; loadMessages().then(render); }
+  if (!topic && topics.length) { location.hash = `#/messages/${encodeURIComponent(topics[0])}`; return; }
+  const focused = document.activeElement && document.activeElement.id === "filter";
+  const messages = state.messages;
+  view.innerHTML = `<h2>Messages</h2><div class="toolbar"><select id="topic">${topics.map((t) =>
+    `<option ${t === topic ? "selected" : ""}>${esc(t)}</option>`).join("")}</select>` +
+    `<input id="filter" placeholder="filter: key or value contains…" value="${esc(state.filter)}"><span class="muted">newest first, live</span></div>` +
+    (messages === null ? '<p class="muted">loading…</p>' : failed(messages) ? `<p class="error">${esc(messages.error)}</p>` : table(
+      ["Partition", "Offset", "Time", "Key", "Op", "Value", "Headers"],
+      messages.map((m) => `<tr class="message"><td class="num">${m.partition}</td><td class="num">${num(m.offset)}</td><td>${esc(m.timestamp)}</td>` +
+        `<td><pre>${esc(m.key)}</pre></td><td class="op">${esc(m.value?.op ?? "")}</td>` +
+        `<td><pre>${esc(m.value ? JSON.stringify(m.value.after ?? m.value, null, 0) : m.text ?? "null (tombstone)")}</pre></td>` +
+        `<td><pre>${esc(Object.entries(m.headers).map(([k, v]) => `${k}=${v}`).join("\n"))}</pre></td></tr>`),
+      'id="messages"'));
+  document.getElementById("topic").onchange = (e) => { location.hash = `#/messages/${encodeURIComponent(e.target.value)}`; };
+  const filter = document.getElementById("filter");
+  // Kept as typed, so that a live redraw does not lose it; applied on Enter or leaving the field.
+  filter.oninput = () => { state.filter = filter.value; };
+  filter.onchange = () => { state.filter = filter.value; loadMessages().then(render); };
+  if (focused) filter.focus();
+}
+
+function connect() {
+  const events = new EventSource("/api/live");
+  events.addEventListener("snapshot", (e) => {
+    state.snapshot = JSON.parse(e.data);
+    live.textContent = `live · ${new Date(state.snapshot.at).toLocaleTimeString()}`;
+    live.classList.add("on");
+    if (route().name === "messages") loadMessages().then(render); else render();
+  });
+  events.onerror = () => { live.textContent = "reconnecting…"; live.classList.remove("on"); };
+}
+
+window.addEventListener("hashchange", render);
+render();
+connect();
