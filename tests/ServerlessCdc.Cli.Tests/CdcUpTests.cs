@@ -14,26 +14,16 @@ namespace ServerlessCdc.Cli.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper output) : IDisposable
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "serverlesscdc-tests", $"stack-{Guid.NewGuid():N}");
-    private readonly string _database = $"mydb_{Guid.NewGuid():N}"[..16];
+    private readonly StackRun _run = new(postgres, "mydb");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _run.Dispose();
 
     [Fact]
     public async Task The_stack_runs_the_generator_into_both_agents_with_the_known_confusion_matrix_and_stops_on_sigterm()
     {
         var (kafkaPort, connectPort) = (PostgresFixture.FreePort(), PostgresFixture.FreePort());
         await using var stack = AppProcess.Start(Cdc("up", "--rate", "400", "--kafka-port", Text(kafkaPort), "--connect-port", Text(connectPort),
-            "--data", _data, "--database", _database, "--dashboard-port", "0"));
+            "--data", _run.Data, "--database", _run.Database, "--dashboard-port", "0"));
 
         // Both agents have judged a few scenarios: AnomalyAgent four alerts (spikes and bursts), VelocityAgent two (bursts).
         var found = await stack.WaitForOutputAsync(text => LastStatus(text) is { } line && Alerts(line, "AnomalyAgent") >= 4 &&
@@ -53,7 +43,7 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
 
         // The seeds' rules on the generator's scenarios, in the order the agents applied them: AnomalyAgent flags every
         // spike and burst, VelocityAgent every burst, neither anything else.
-        await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(_database));
+        await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(_run.Database));
         Assert.Equal(0, await Scalar(db, Missed("anomaly_agent", "l.is_fraud")));
         Assert.Equal(0, await Scalar(db, Missed("velocity_agent", "l.pattern = 'burst'")));
         Assert.Equal(0, await Scalar(db, Wrong("anomaly_agent", "l.is_fraud")));
@@ -69,7 +59,7 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
         await using var stack = AppProcess.Start(Cdc("up", "--kafka-port", Text(port), "--connect-port", Text(PostgresFixture.FreePort()),
-            "--data", _data, "--database", _database));
+            "--data", _run.Data, "--database", _run.Database));
         var exited = await stack.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(exited, stack.Output);
@@ -78,15 +68,7 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
         Assert.Contains("--kafka-port", stack.Output, StringComparison.Ordinal);
     }
 
-    private ProcessStartInfo Cdc(params string[] arguments)
-    {
-        var start = AppProcess.CdcStartInfo(arguments);
-        start.Environment["Postgres__Host"] = postgres.Options.Host;
-        start.Environment["Postgres__Port"] = Text(postgres.Options.Port);
-        start.Environment["Postgres__Password"] = postgres.Options.Password;
-        start.Environment["Postgres__Embedded"] = "Never";
-        return start;
-    }
+    private ProcessStartInfo Cdc(params string[] arguments) => _run.Cdc(arguments);
 
     // Fraud at or before the last transaction an agent alerted on, without its alert (it applies the topic in order).
     private static string Missed(string schema, string expected) => $"""
@@ -114,7 +96,7 @@ public sealed class CdcUpTests(PostgresFixture postgres, ITestOutputHelper outpu
         {
             try
             {
-                if (File.ReadAllText(Path.Combine(directory, "environ")).Contains($"FraudGeneratorDatabase={_database}\0", StringComparison.Ordinal))
+                if (File.ReadAllText(Path.Combine(directory, "environ")).Contains($"FraudGeneratorDatabase={_run.Database}\0", StringComparison.Ordinal))
                 {
                     found.Add(int.Parse(Path.GetFileName(directory), CultureInfo.InvariantCulture));
                 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
 using Npgsql;
@@ -15,26 +14,16 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string Topic = "fraud-detection.public.transactions";
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "serverlesscdc-tests", $"dashboard-{Guid.NewGuid():N}");
-    private readonly string _database = $"dash_{Guid.NewGuid():N}"[..16];
+    private readonly StackRun _run = new(postgres, "dash");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _run.Dispose();
 
     [Fact]
     public async Task Each_view_shows_the_running_stack_live_and_a_new_row_appears_without_a_reload()
     {
         var dashboardPort = PostgresFixture.FreePort();
-        await using var stack = AppProcess.Start(Cdc("up", "--rate", "200", "--kafka-port", Text(PostgresFixture.FreePort()),
-            "--connect-port", Text(PostgresFixture.FreePort()), "--dashboard-port", Text(dashboardPort), "--data", _data, "--database", _database));
+        await using var stack = AppProcess.Start(_run.Cdc("up", "--rate", "200", "--kafka-port", Text(PostgresFixture.FreePort()),
+            "--connect-port", Text(PostgresFixture.FreePort()), "--dashboard-port", Text(dashboardPort), "--data", _run.Data, "--database", _run.Database));
         Assert.True(await stack.WaitForOutputAsync(text => text.Contains("Ctrl+C stops everything.", StringComparison.Ordinal), TimeSpan.FromSeconds(120)),
             stack.Output);
         Assert.Contains($"Dashboard at http://127.0.0.1:{dashboardPort}/", stack.Output, StringComparison.Ordinal);
@@ -82,7 +71,7 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         await page.FillAsync("#filter", "\"user_id\":987654");
         await page.PressAsync("#filter", "Enter");
         await Expect(page.Locator("#messages tr.message")).ToHaveCountAsync(0);
-        await using (var db = NpgsqlDataSource.Create(postgres.ConnectionString(_database)))
+        await using (var db = NpgsqlDataSource.Create(postgres.ConnectionString(_run.Database)))
         {
             await using var insert = db.CreateCommand("INSERT INTO transactions (user_id, amount) VALUES (987654, 4242.42)");
             await insert.ExecuteNonQueryAsync();
@@ -110,16 +99,6 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
             : Path.Combine(Path.GetTempPath(), "serverlesscdc-tests", "screenshots");
         Directory.CreateDirectory(directory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{view}.png") });
-    }
-
-    private ProcessStartInfo Cdc(params string[] arguments)
-    {
-        var start = AppProcess.CdcStartInfo(arguments);
-        start.Environment["Postgres__Host"] = postgres.Options.Host;
-        start.Environment["Postgres__Port"] = Text(postgres.Options.Port);
-        start.Environment["Postgres__Password"] = postgres.Options.Password;
-        start.Environment["Postgres__Embedded"] = "Never";
-        return start;
     }
 
     private static long Number(string text) => long.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
