@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Npgsql;
 using ServerlessCdc.Postgres;
@@ -85,6 +86,16 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         await page.PressAsync("#filter", "Enter");
         await Expect(page.Locator("#messages tr.message")).ToHaveCountAsync(50);
         await Screenshot(page, "messages");
+
+        // Alerts as the agents publish them, and each agent judged against the generator's labels.
+        await page.GotoAsync(root + "#/alerts");
+        await Expect(page.Locator("#alerts tr.alert").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#alerts tr.alert").First).ToContainTextAsync(new Regex("ANOMALY DETECTED|HIGH FRAUD ALERT"));
+        await Screenshot(page, "alerts");
+        await page.GotoAsync(root + "#/detection");
+        await Expect(page.Locator("#detection tr[data-agent='AnomalyAgent'] .precision")).ToHaveTextAsync("1.00");
+        await Expect(page.Locator("#detection tr[data-agent='VelocityAgent'] .precision")).ToHaveTextAsync("1.00");
+        await Screenshot(page, "detection");
 
         var stopped = await stack.TerminateAsync();
         output.WriteLine($"cdc up: {stopped}");

@@ -14,11 +14,20 @@ namespace ServerlessCdc.Cli.Dashboard;
 
 /// <summary>Where the dashboard listens and what it reads.</summary>
 /// <param name="Address">The address to bind: loopback unless the user says otherwise.</param>
-public sealed record DashboardOptions(int Port, string BootstrapServers, Uri ConnectUrl, IPAddress? Address = null);
+/// <param name="AlertsTopic">Where the agents publish their alerts (their <c>AlertsTopic</c> setting).</param>
+/// <param name="Detection">The agents judged against the generator's labels, when the stack that serves the page knows them.</param>
+public sealed record DashboardOptions(int Port, string BootstrapServers, Uri ConnectUrl, IPAddress? Address = null,
+    string AlertsTopic = "fraud-detection.alerts", Func<DetectionView?>? Detection = null);
+
+/// <summary>Detection so far: the generator's rows and labelled scenarios, and each agent's alerts, precision and recall.</summary>
+public sealed record DetectionView(DateTime At, long Transactions, long Labelled, IReadOnlyList<AgentDetection> Agents);
+
+/// <summary>One agent's figures; <see cref="Recall"/> counts labelled fraud old enough for it to have been read.</summary>
+public sealed record AgentDetection(string Agent, long Applied, long? Lag, long Alerts, double? Precision, double? Recall);
 
 /// <summary>
-/// The stack's web page, as Kafka UI is the seeds': topics, messages, consumer groups and connectors, live over
-/// Server-Sent Events. Read-only: it offers no action, so nothing needs guarding. Its assets are in this assembly, no CDN.
+/// The stack's web page, as Kafka UI is the seeds': topics, messages, consumer groups, connectors, alerts and detection,
+/// live over Server-Sent Events. Read-only: it offers no action, so nothing needs guarding. Its assets are in this assembly, no CDN.
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
@@ -73,6 +82,8 @@ public sealed class DashboardServer : IAsyncDisposable
             }
         });
         app.MapGet("/api/groups", async () => Results.Json(await kafka.GroupsAsync(), Json));
+        app.MapGet("/api/alerts", () => Results.Json(Alerts(kafka, options.AlertsTopic), Json));
+        app.MapGet("/api/detection", () => options.Detection?.Invoke() is { } detection ? Results.Json(detection, Json) : Results.NoContent());
         app.MapGet("/api/connectors", async (CancellationToken cancel) => Results.Json(await connect.ConnectorsAsync(cancel), Json));
         app.MapGet("/api/live", async (HttpContext context, CancellationToken cancel) =>
         {
@@ -80,7 +91,7 @@ public sealed class DashboardServer : IAsyncDisposable
             using var both = CancellationTokenSource.CreateLinkedTokenSource(cancel, app.Lifetime.ApplicationStopping);
             try
             {
-                await LiveAsync(context, kafka, connect, both.Token);
+                await LiveAsync(context, kafka, connect, options, both.Token);
             }
             catch (OperationCanceledException) when (both.IsCancellationRequested)
             {
@@ -100,7 +111,8 @@ public sealed class DashboardServer : IAsyncDisposable
     }
 
     // One snapshot of everything every LiveInterval, as Server-Sent Events; a part that cannot be read says why.
-    private static async Task LiveAsync(HttpContext context, KafkaReader kafka, ConnectReader connect, CancellationToken cancellation)
+    private static async Task LiveAsync(HttpContext context, KafkaReader kafka, ConnectReader connect, DashboardOptions options,
+        CancellationToken cancellation)
     {
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
@@ -112,6 +124,8 @@ public sealed class DashboardServer : IAsyncDisposable
                 topics = await Try(() => Task.FromResult<object>(kafka.Topics())),
                 groups = await Try(async () => await kafka.GroupsAsync()),
                 connectors = await Try(async () => await connect.ConnectorsAsync(cancellation)),
+                alerts = await Try(() => Task.FromResult<object>(Alerts(kafka, options.AlertsTopic))),
+                detection = options.Detection?.Invoke(),
             };
             await context.Response.WriteAsync($"event: snapshot\ndata: {JsonSerializer.Serialize(snapshot, Json)}\n\n", cancellation);
             await context.Response.Body.FlushAsync(cancellation);
@@ -128,6 +142,19 @@ public sealed class DashboardServer : IAsyncDisposable
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             return new { error = exception.Message };
+        }
+    }
+
+    // The alerts topic exists once the first alert is published: until then there are none.
+    private static IReadOnlyList<MessageView> Alerts(KafkaReader kafka, string topic)
+    {
+        try
+        {
+            return kafka.Messages(topic, 50, filter: null);
+        }
+        catch (KeyNotFoundException)
+        {
+            return [];
         }
     }
 

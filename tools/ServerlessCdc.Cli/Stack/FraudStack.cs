@@ -24,6 +24,9 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
     public static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    // The newest figures, for the dashboard (written by the status loop, read by page requests).
+    private volatile StackSample? _latest;
+
     public async Task RunAsync(CancellationToken cancellation)
     {
         PortCheck.EnsureFree(options.KafkaPort, "the Kafka broker; the seeds' consumers bootstrap at localhost:9094", "--kafka-port");
@@ -63,7 +66,8 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
             }, cancellation);
             Say($"Capture (Kafka Connect REST) at {capture.RestUri}");
             await using var dashboard = options.DashboardPort == 0 ? null
-                : await DashboardServer.StartAsync(new DashboardOptions(options.DashboardPort, broker.BootstrapServers, capture.RestUri), cancellation);
+                : await DashboardServer.StartAsync(new DashboardOptions(options.DashboardPort, broker.BootstrapServers, capture.RestUri,
+                    Detection: () => _latest?.Detection()), cancellation);
             if (dashboard is not null)
             {
                 Say($"Dashboard at {dashboard.Url}");
@@ -185,7 +189,7 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
                 if (await SampleAsync() is { } now)
                 {
                     Say(now.Line(before));
-                    before = now;
+                    before = _latest = now;
                 }
             }
 
@@ -199,7 +203,7 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
                 if (await SampleAsync() is { } now)
                 {
                     context.UpdateTarget(now.Table(before));
-                    before = now;
+                    before = _latest = now;
                 }
             }
         });

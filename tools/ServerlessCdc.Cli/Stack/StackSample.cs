@@ -1,5 +1,6 @@
 using System.Globalization;
 using ServerlessCdc.Agents;
+using ServerlessCdc.Cli.Dashboard;
 using ServerlessCdc.Functions;
 using Spectre.Console;
 
@@ -18,6 +19,13 @@ public sealed record StackSample(TimeSpan At, StackStatus Status, long? Captured
         $"captured {Rate(before, s => s.Captured)}/s | " +
         $"AnomalyAgent {Agent(before, Status.Anomaly, AnomalyLag, s => s.Status.Anomaly)} | " +
         $"VelocityAgent {Agent(before, Status.Velocity, VelocityLag, s => s.Status.Velocity)}";
+
+    /// <summary>The detection figures, for the dashboard.</summary>
+    public DetectionView Detection() => new(DateTime.UtcNow, Status.Rows, Status.Scenarios,
+    [
+        new AgentDetection("AnomalyAgent", Status.Anomaly.Applied, AnomalyLag?.Records, Status.Anomaly.Alerts, Status.Anomaly.Precision, Status.Anomaly.Recall),
+        new AgentDetection("VelocityAgent", Status.Velocity.Applied, VelocityLag?.Records, Status.Velocity.Alerts, Status.Velocity.Precision, Status.Velocity.Recall),
+    ]);
 
     /// <summary>The same figures as a table, for a terminal that redraws it in place.</summary>
     public Table Table(StackSample? before)

@@ -1,4 +1,4 @@
-// The dashboard's page: four views drawn from the JSON API, redrawn on each live snapshot. No framework, no CDN.
+// The dashboard's page: its views drawn from the JSON API, redrawn on each live snapshot. No framework, no CDN.
 "use strict";
 
 const state = { snapshot: null, messages: null, topic: null, filter: "" };
@@ -25,6 +25,8 @@ function render() {
   if (!s) { view.innerHTML = '<p class="muted">waiting for the first snapshot…</p>'; return; }
   if (name === "groups") return renderGroups(s.groups);
   if (name === "connectors") return renderConnectors(s.connectors);
+  if (name === "alerts") return renderAlerts(s.alerts);
+  if (name === "detection") return renderDetection(s.detection);
   renderTopics(s.topics);
 }
 
@@ -56,6 +58,30 @@ function renderConnectors(connectors) {
     table(["Task", "State", "Trace"], c.tasks.map((t) => `<tr><td>${t.id}</td><td class="state-${esc(t.state)}">${esc(t.state)}</td><td><pre>${esc(t.trace ?? "")}</pre></td></tr>`)) +
     "<h2>Config</h2>" + table(["Key", "Value"], Object.entries(c.config).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="config-value">${esc(v)}</td></tr>`), 'class="config"') +
     "</section>").join("") + (connectors.length ? "" : '<p class="muted">no connectors</p>');
+}
+
+function renderAlerts(alerts) {
+  if (failed(alerts)) { view.innerHTML = `<p class="error">${esc(alerts.error)}</p>`; return; }
+  view.innerHTML = "<h2>Alerts <span class=\"muted\">(the agents' alerts topic, newest first, live)</span></h2>" + table(
+    ["Published", "Agent", "User", "Transaction", { label: "Amount", num: true }, "Alert"],
+    alerts.filter((m) => m.value).map((m) => `<tr class="alert" data-alert-id="${esc(m.value.alertId)}"><td>${esc(m.timestamp)}</td>` +
+      `<td>${esc(m.value.agent)}</td><td class="num">${esc(m.value.userId)}</td><td class="num">${esc(m.value.transactionId)}</td>` +
+      `<td class="num">${esc(m.value.amount)}</td><td>${esc(m.value.text)}</td></tr>`),
+    'id="alerts"');
+}
+
+function renderDetection(detection) {
+  if (!detection) {
+    view.innerHTML = '<h2>Detection</h2><p class="muted">Precision and recall need the generator\'s labels: they come with <code>cdc up</code>.</p>';
+    return;
+  }
+  const pct = (value) => (value === null || value === undefined ? "–" : value.toFixed(2));
+  view.innerHTML = `<h2>Detection <span class="muted">(${num(detection.transactions)} transactions, ${num(detection.labelled)} labelled scenarios)</span></h2>` + table(
+    ["Agent", { label: "Applied", num: true }, { label: "Lag", num: true }, { label: "Alerts", num: true }, { label: "Precision", num: true }, { label: "Recall", num: true }],
+    detection.agents.map((a) => `<tr data-agent="${esc(a.agent)}"><td>${esc(a.agent)}</td><td class="num">${num(a.applied)}</td><td class="num">${num(a.lag)}</td>` +
+      `<td class="num alerts">${num(a.alerts)}</td><td class="num precision">${pct(a.precision)}</td><td class="num recall">${pct(a.recall)}</td></tr>`),
+    'id="detection"') + '<p class="muted">Precision: alerts on labelled fraud / alerts. Recall: labelled fraud older than 10 s that the agent alerted on / such fraud. ' +
+    "By the seeds' rules, VelocityAgent's recall is one half: it never flags a spike.</p>";
 }
 
 async function loadMessages() {
