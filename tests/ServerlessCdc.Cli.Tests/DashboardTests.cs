@@ -97,6 +97,16 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         await Expect(page.Locator("#detection tr[data-agent='VelocityAgent'] .precision")).ToHaveTextAsync("1.00");
         await Screenshot(page, "detection");
 
+        // The function apps: each function's invocations growing as the host runs them; no dead letters.
+        await page.GotoAsync(root + "#/apps");
+        var generator = page.Locator("section[data-app='FraudGenerator'] tr[data-function='FraudGenerator'] .invocations");
+        await Expect(generator).ToBeVisibleAsync();
+        await Expect(generator).Not.ToHaveTextAsync("0");
+        await Expect(page.Locator("section[data-app='AnomalyAgent'] tr[data-function='AnomalyAgent'] .invocations")).Not.ToHaveTextAsync("0");
+        await Expect(page.Locator("section[data-app='VelocityAgent'] tr[data-function='VelocityAgent'] .failures")).ToHaveTextAsync("0");
+        await Expect(page.Locator("#dead-letters tr.dead-letter")).ToHaveCountAsync(0);
+        await Screenshot(page, "apps");
+
         var stopped = await stack.TerminateAsync();
         output.WriteLine($"cdc up: {stopped}");
         Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{stack.Output}");

@@ -41,6 +41,7 @@ public sealed class InvocationTests
         Assert.Single(_probe.Runs.Select(run => run.InvocationId).Distinct());
         Assert.Equal(2, _logs.Containing("Waiting for").Count());
         Assert.Equal(2, _logs.Containing("(Failed, Id=").Count());
+        Assert.Equal(new FunctionCounts(1, 0, null, null), host.Services.GetRequiredService<FunctionMeter>().Of("Flaky"));
     }
 
     [Fact]
@@ -54,6 +55,8 @@ public sealed class InvocationTests
         Assert.False(result.Succeeded);
         Assert.Equal(2, result.Attempts);
         Assert.Equal("always", result.Exception?.Message);
+        var counts = host.Services.GetRequiredService<FunctionMeter>().Of("AlwaysFailing");
+        Assert.Equal((1, 1, "always"), (counts.Invocations, counts.Failures, counts.LastFailure));
         Assert.All(_logs.Containing("(Failed, Id="), entry =>
         {
             Assert.Equal(LogLevel.Error, entry.Level);

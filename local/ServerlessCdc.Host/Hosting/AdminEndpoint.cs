@@ -10,7 +10,8 @@ namespace ServerlessCdc.Host.Hosting;
 
 /// <summary>
 /// Core Tools' admin API on loopback: <c>POST /admin/functions/{name}</c> runs a non-HTTP function now (202, as Core
-/// Tools answers), a timer with a TimerInfo that is not past due; <c>GET /admin/functions</c> lists the functions.
+/// Tools answers), a timer with a TimerInfo that is not past due; <c>GET /admin/functions</c> lists the functions with
+/// their invocations and failures since the host started (this host's addition).
 /// </summary>
 public sealed partial class AdminEndpoint : IAsyncDisposable
 {
@@ -37,7 +38,9 @@ public sealed partial class AdminEndpoint : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var logger = loggers.CreateLogger("Host.Admin");
-        app.MapGet("/admin/functions", () => Results.Json(host.Functions.Select(f => new { name = f.Name, trigger = f.TriggerType })));
+        app.MapGet("/admin/functions", () => Results.Json(host.Functions.Select(f => triggers?.Counts(f.Name) is { } counts
+            ? (object)new { name = f.Name, trigger = f.TriggerType, counts.Invocations, counts.Failures, counts.LastFailure, counts.LastFailedAt }
+            : new { name = f.Name, trigger = f.TriggerType })));
         app.MapPost("/admin/functions/{name}", (string name) =>
         {
             var function = host.Functions.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -91,6 +91,9 @@ public sealed class FunctionTriggers : IAsyncDisposable
     /// <summary>Stops triggering; a running invocation gets host.json's shutdownTimeout, then its cancellation.</summary>
     public Task StopAsync(CancellationToken cancellation) => _listeners.StopAsync(cancellation);
 
+    /// <summary>A function's invocations since start, as the executor ended them.</summary>
+    public FunctionCounts Counts(string function) => _services.GetRequiredService<FunctionMeter>().Of(function);
+
     public async ValueTask DisposeAsync()
     {
         await _listeners.StopAsync(CancellationToken.None).ConfigureAwait(false);

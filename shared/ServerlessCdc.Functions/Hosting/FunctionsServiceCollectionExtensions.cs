@@ -14,6 +14,7 @@ public static class FunctionsServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SettingsResolver>();
+        services.TryAddSingleton<FunctionMeter>();
         services.TryAddSingleton<FunctionExecutor>();
         services.AddTriggerListenerFactory<TimerTriggerListenerFactory>();
         services.TryAddSingleton<KafkaTriggerMonitor>();

@@ -12,7 +12,8 @@ public sealed partial class FunctionExecutor(
     IFunctionDispatcher dispatcher,
     IConfiguration configuration,
     ILoggerFactory loggers,
-    TimeProvider time)
+    TimeProvider time,
+    FunctionMeter? meter = null)
 {
     private readonly Lazy<TimeSpan?> _functionTimeout = new(() => FunctionsHostSettings.GetFunctionTimeout(configuration));
 
@@ -62,6 +63,7 @@ public sealed partial class FunctionExecutor(
             if (failure is null)
             {
                 LogSucceeded(logger, function.Name, invocationId, (long)duration.TotalMilliseconds);
+                meter?.Record(function.Name, null);
                 return new FunctionResult(invocationId, true, null, time.GetElapsedTime(started), attempt + 1);
             }
 
@@ -69,6 +71,7 @@ public sealed partial class FunctionExecutor(
             var outOfRetries = function.Retry is null || (maxRetries >= 0 && attempt >= maxRetries);
             if (outOfRetries || cancellationToken.IsCancellationRequested || stopRetries.IsCancellationRequested)
             {
+                meter?.Record(function.Name, failure);
                 return new FunctionResult(invocationId, false, failure, time.GetElapsedTime(started), attempt + 1);
             }
 

@@ -16,8 +16,10 @@ namespace ServerlessCdc.Cli.Dashboard;
 /// <param name="Address">The address to bind: loopback unless the user says otherwise.</param>
 /// <param name="AlertsTopic">Where the agents publish their alerts (their <c>AlertsTopic</c> setting).</param>
 /// <param name="Detection">The agents judged against the generator's labels, when the stack that serves the page knows them.</param>
+/// <param name="Apps">The function apps and their dead letters, when the stack that serves the page runs them.</param>
 public sealed record DashboardOptions(int Port, string BootstrapServers, Uri ConnectUrl, IPAddress? Address = null,
-    string AlertsTopic = "fraud-detection.alerts", Func<DetectionView?>? Detection = null);
+    string AlertsTopic = "fraud-detection.alerts", Func<DetectionView?>? Detection = null,
+    Func<CancellationToken, Task<AppsView>>? Apps = null);
 
 /// <summary>Detection so far: the generator's rows and labelled scenarios, and each agent's alerts, precision and recall.</summary>
 public sealed record DetectionView(DateTime At, long Transactions, long Labelled, IReadOnlyList<AgentDetection> Agents);
@@ -126,6 +128,7 @@ public sealed class DashboardServer : IAsyncDisposable
                 connectors = await Try(async () => await connect.ConnectorsAsync(cancellation)),
                 alerts = await Try(() => Task.FromResult<object>(Alerts(kafka, options.AlertsTopic))),
                 detection = options.Detection?.Invoke(),
+                apps = options.Apps is { } apps ? await Try(async () => await apps(cancellation)) : null,
             };
             await context.Response.WriteAsync($"event: snapshot\ndata: {JsonSerializer.Serialize(snapshot, Json)}\n\n", cancellation);
             await context.Response.Body.FlushAsync(cancellation);

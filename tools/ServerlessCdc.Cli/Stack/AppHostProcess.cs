@@ -24,6 +24,9 @@ public sealed class AppHostProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The host's admin API (its functions and their invocations), once the host has said where it is.</summary>
+    public Uri? Admin { get; private set; }
+
     /// <param name="app">The folder under <c>functions/</c>, built beside this tool (same configuration).</param>
     /// <param name="settings">App settings, given as environment variables (they win over local.settings.json).</param>
     /// <param name="logFile">Where its output goes.</param>
@@ -95,6 +98,12 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         while (await reader.ReadLineAsync() is { } line)
         {
+            // "Admin: POST http://127.0.0.1:PORT/admin/functions/<name> runs a function now."
+            if (Admin is null && line.StartsWith("Admin: POST ", StringComparison.Ordinal) && line.IndexOf("admin/", StringComparison.Ordinal) is > 12 and var end)
+            {
+                Admin = new Uri(line[12..end]);
+            }
+
             lock (_log)
             {
                 _log.WriteLine(line);

@@ -65,18 +65,21 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
                 HostAliases = new Dictionary<string, string> { ["postgres"] = $"127.0.0.1:{postgresOptions.Port}" },
             }, cancellation);
             Say($"Capture (Kafka Connect REST) at {capture.RestUri}");
+
+            var connections = new PostgresConnections(postgresOptions, configuration);
+            var settings = AppSettings(postgresOptions, connections.ConnectionString(options.Database));
+            Add(apps, AppHostProcess.Start("FraudGenerator", settings, Path.Combine(data, "logs", "FraudGenerator.log")));
+            await using var db = NpgsqlDataSource.Create(connections.ConnectionString(options.Database));
+            using var admin = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             await using var dashboard = options.DashboardPort == 0 ? null
                 : await DashboardServer.StartAsync(new DashboardOptions(options.DashboardPort, broker.BootstrapServers, capture.RestUri,
-                    Detection: () => _latest?.Detection()), cancellation);
+                    Detection: () => _latest?.Detection(),
+                    Apps: cancel => AppsReader.ReadAsync(admin, Running(apps), db, cancel)), cancellation);
             if (dashboard is not null)
             {
                 Say($"Dashboard at {dashboard.Url}");
             }
 
-            var connections = new PostgresConnections(postgresOptions, configuration);
-            var settings = AppSettings(postgresOptions, connections.ConnectionString(options.Database));
-            apps.Add(AppHostProcess.Start("FraudGenerator", settings, Path.Combine(data, "logs", "FraudGenerator.log")));
-            await using var db = NpgsqlDataSource.Create(connections.ConnectionString(options.Database));
             await WaitForTransactionsTableAsync(db, apps[0], cancellation);
 
             using var connect = new HttpClient { BaseAddress = capture.RestUri };
@@ -85,8 +88,8 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
             Say(existed
                 ? $"Connector {SeedConnector.Name} was registered by an earlier run; it resumes from its offsets"
                 : $"Connector {SeedConnector.Name} registered as the seeds send it, with their \"database dbname\" read as \"database.dbname\"");
-            apps.Add(AppHostProcess.Start("AnomalyAgent", settings, Path.Combine(data, "logs", "AnomalyAgent.log")));
-            apps.Add(AppHostProcess.Start("VelocityAgent", settings, Path.Combine(data, "logs", "VelocityAgent.log")));
+            Add(apps, AppHostProcess.Start("AnomalyAgent", settings, Path.Combine(data, "logs", "AnomalyAgent.log")));
+            Add(apps, AppHostProcess.Start("VelocityAgent", settings, Path.Combine(data, "logs", "VelocityAgent.log")));
             Say($"FraudGenerator at {options.Rate} transactions/s, AnomalyAgent, VelocityAgent on the local Functions host; their logs in {Path.Combine(data, "logs")}");
             Say("Ctrl+C stops everything.");
             await ReportAsync(db, apps, cancellation);
@@ -211,6 +214,23 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
 
     private AgentSettings Agent(string group) =>
         new(options.Database, options.BootstrapServers, "fraud-detection.alerts", StatusInterval, StackOptions.TransactionsTopic, group);
+
+    // The dashboard reads the list while the stack adds to it.
+    private static void Add(List<AppHostProcess> apps, AppHostProcess app)
+    {
+        lock (apps)
+        {
+            apps.Add(app);
+        }
+    }
+
+    private static (string Name, Uri? Admin)[] Running(List<AppHostProcess> apps)
+    {
+        lock (apps)
+        {
+            return [.. apps.Select(app => (app.App, app.Admin))];
+        }
+    }
 
     private void Say(string line) => output.WriteLine($"{DateTime.Now:HH:mm:ss} {line}");
 }

@@ -1,7 +1,7 @@
 // The dashboard's page: its views drawn from the JSON API, redrawn on each live snapshot. No framework, no CDN.
 "use strict";
 
-const state = { snapshot: null, messages: null, topic: null, filter: "" };
+const state = { snapshot: null, previous: null, messages: null, topic: null, filter: "" };
 const view = document.getElementById("view");
 const live = document.getElementById("live");
 
@@ -26,6 +26,7 @@ function render() {
   if (name === "groups") return renderGroups(s.groups);
   if (name === "connectors") return renderConnectors(s.connectors);
   if (name === "alerts") return renderAlerts(s.alerts);
+  if (name === "apps") return renderApps(s.apps);
   if (name === "detection") return renderDetection(s.detection);
   renderTopics(s.topics);
 }
@@ -58,6 +59,35 @@ function renderConnectors(connectors) {
     table(["Task", "State", "Trace"], c.tasks.map((t) => `<tr><td>${t.id}</td><td class="state-${esc(t.state)}">${esc(t.state)}</td><td><pre>${esc(t.trace ?? "")}</pre></td></tr>`)) +
     "<h2>Config</h2>" + table(["Key", "Value"], Object.entries(c.config).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="config-value">${esc(v)}</td></tr>`), 'class="config"') +
     "</section>").join("") + (connectors.length ? "" : '<p class="muted">no connectors</p>');
+}
+
+// Invocations per second between the last two snapshots.
+function perSecond(app, fn) {
+  const before = state.previous?.apps?.apps?.find((a) => a.name === app)?.functions?.find((f) => f.name === fn.name);
+  if (!before) return "–";
+  const seconds = (new Date(state.snapshot.at) - new Date(state.previous.at)) / 1000;
+  if (seconds <= 0) return "–";
+  const rate = (fn.invocations - before.invocations) / seconds;
+  return rate < 10 ? rate.toFixed(1) : num(Math.round(rate));
+}
+
+function renderApps(apps) {
+  if (!apps) {
+    view.innerHTML = '<h2>Function apps</h2><p class="muted">The apps\' figures come with <code>cdc up</code>, which runs them on the local Functions host.</p>';
+    return;
+  }
+  if (failed(apps)) { view.innerHTML = `<p class="error">${esc(apps.error)}</p>`; return; }
+  view.innerHTML = apps.apps.map((a) => `<section data-app="${esc(a.name)}"><h2>${esc(a.name)} ${a.error ? `<span class="muted">${esc(a.error)}</span>` : ""}</h2>` +
+    table(["Function", "Trigger", { label: "Invocations", num: true }, { label: "per second", num: true }, { label: "Failures", num: true }, "Last failure"],
+      a.functions.map((f) => `<tr data-function="${esc(f.name)}"><td>${esc(f.name)}</td><td>${esc(f.trigger)}</td>` +
+        `<td class="num invocations">${num(f.invocations)}</td><td class="num">${perSecond(a.name, f)}</td>` +
+        `<td class="num failures">${num(f.failures)}</td><td>${f.lastFailure ? `${esc(f.lastFailedAt)}: ${esc(f.lastFailure)}` : ""}</td></tr>`)) +
+    "</section>").join("") +
+    `<h2>Dead letters <span class="muted">(${num(apps.deadLettered)}; the host's table, newest first)</span></h2>` + table(
+      ["Failed at", "Function", "Topic", { label: "Partition", num: true }, { label: "Offset", num: true }, "Reason"],
+      apps.deadLetters.map((d) => `<tr class="dead-letter"><td>${esc(d.failedAt)}</td><td>${esc(d.function)}</td><td>${esc(d.topic)}</td>` +
+        `<td class="num">${d.partition}</td><td class="num">${num(d.offset)}</td><td><pre>${esc(d.error)}</pre></td></tr>`),
+      'id="dead-letters"');
 }
 
 function renderAlerts(alerts) {
@@ -119,6 +149,7 @@ function renderMessages(topic) {
 function connect() {
   const events = new EventSource("/api/live");
   events.addEventListener("snapshot", (e) => {
+    state.previous = state.snapshot;
     state.snapshot = JSON.parse(e.data);
     live.textContent = `live · ${new Date(state.snapshot.at).toLocaleTimeString()}`;
     live.classList.add("on");
