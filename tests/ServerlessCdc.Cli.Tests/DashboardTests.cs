@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Npgsql;
 using ServerlessCdc.Postgres;
+using ServerlessCdc.Postgres.Migrations;
+using ServerlessCdc.Temperature;
 using ServerlessCdc.Testing;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -23,8 +25,10 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
     public async Task Each_view_shows_the_running_stack_live_and_a_new_row_appears_without_a_reload()
     {
         var dashboardPort = PostgresFixture.FreePort();
+        var office = await OfficeAsync();
         await using var stack = AppProcess.Start(_run.Cdc("up", "--rate", "200", "--kafka-port", Text(PostgresFixture.FreePort()),
-            "--connect-port", Text(PostgresFixture.FreePort()), "--dashboard-port", Text(dashboardPort), "--data", _run.Data, "--database", _run.Database));
+            "--connect-port", Text(PostgresFixture.FreePort()), "--dashboard-port", Text(dashboardPort), "--data", _run.Data, "--database", _run.Database,
+            "--temperature-database", office));
         Assert.True(await stack.WaitForOutputAsync(text => text.Contains("Ctrl+C stops everything.", StringComparison.Ordinal), TimeSpan.FromSeconds(120)),
             stack.Output);
         Assert.Contains($"Dashboard at http://127.0.0.1:{dashboardPort}/", stack.Output, StringComparison.Ordinal);
@@ -107,9 +111,32 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         await Expect(page.Locator("#dead-letters tr.dead-letter")).ToHaveCountAsync(0);
         await Screenshot(page, "apps");
 
+        // Temperature: the Temperature app's averages as a chart.
+        await page.GotoAsync(root + "#/temperature");
+        await Expect(page.Locator("svg#temperature path.average")).ToBeVisibleAsync();
+        await Expect(page.Locator("svg#temperature circle.point")).ToHaveCountAsync(3);
+        await Expect(page.Locator(".latest")).ToHaveTextAsync("22.75");
+        await Screenshot(page, "temperature");
+
         var stopped = await stack.TerminateAsync();
         output.WriteLine($"cdc up: {stopped}");
         Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{stack.Output}");
+    }
+
+    // A database as the Temperature app leaves it after three windows (Activity 2): its migrations, three averages.
+    private async Task<string> OfficeAsync()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("office");
+        await using var office = NpgsqlDataSource.Create(connectionString);
+        await new MigrationRunner(office).ApplyAsync("Temperature", Migration.FromAssembly(typeof(TemperatureAverages).Assembly));
+        await using var insert = office.CreateCommand("""
+            INSERT INTO temperature_averages (window_start, window_end, readings, average, minimum, maximum) VALUES
+                ('2026-12-07 09:00Z', '2026-12-07 09:10Z', 10, 21.50, 19.00, 24.00),
+                ('2026-12-07 09:10Z', '2026-12-07 09:20Z', 10, 23.25, 20.50, 27.00),
+                ('2026-12-07 09:20Z', '2026-12-07 09:30Z', 10, 22.75, 18.25, 29.50)
+            """);
+        await insert.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(connectionString).Database!;
     }
 
     // Beside the test's data; SERVERLESSCDC_SCREENSHOTS=docs renews the pictures kept under docs/dashboard.

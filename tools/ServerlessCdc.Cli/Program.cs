@@ -11,6 +11,7 @@ var connectPort = new Option<int>("--connect-port") { Description = "The capture
 var rate = new Option<int>("--rate") { Description = "Transactions per second written by the generator", DefaultValueFactory = _ => 1000 };
 var data = new Option<string>("--data") { Description = "Folder for the broker's log, the capture's offsets and the apps' logs", DefaultValueFactory = _ => ".data/stack" };
 var dashboardPort = new Option<int>("--dashboard-port") { Description = "The web dashboard's port on loopback (the seeds' Kafka UI is on :8080); 0 for none", DefaultValueFactory = _ => 8080 };
+var temperatureDatabase = new Option<string>("--temperature-database") { Description = "Where the dashboard finds the Temperature app's averages (./run.sh writes office_db)", DefaultValueFactory = _ => "office_db" };
 var database = new Option<string>("--database") { Description = "The seeds' database: their transactions table and the agents' state", DefaultValueFactory = _ => "mydb" };
 rate.Validators.Add(result =>
 {
@@ -23,7 +24,7 @@ rate.Validators.Add(result =>
 
 var up = new Command("up", "Activity 3 with one command: Postgres, the broker, the capture with the seeds' connector, the fraud generator and both agents. Ctrl+C stops all of it.")
 {
-    kafkaPort, connectPort, rate, data, database, dashboardPort,
+    kafkaPort, connectPort, rate, data, database, dashboardPort, temperatureDatabase,
 };
 up.SetAction(async (parse, cancellation) =>
 {
@@ -33,7 +34,7 @@ up.SetAction(async (parse, cancellation) =>
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
     var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
     var options = new StackOptions(parse.GetValue(kafkaPort), parse.GetValue(connectPort), parse.GetValue(rate), parse.GetValue(data)!, parse.GetValue(database)!,
-        parse.GetValue(dashboardPort));
+        parse.GetValue(dashboardPort), parse.GetValue(temperatureDatabase)!);
     try
     {
         await new FraudStack(options, configuration, Console.Out, live: !Console.IsOutputRedirected).RunAsync(stop.Token);

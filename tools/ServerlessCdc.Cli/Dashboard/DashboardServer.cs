@@ -17,9 +17,11 @@ namespace ServerlessCdc.Cli.Dashboard;
 /// <param name="AlertsTopic">Where the agents publish their alerts (their <c>AlertsTopic</c> setting).</param>
 /// <param name="Detection">The agents judged against the generator's labels, when the stack that serves the page knows them.</param>
 /// <param name="Apps">The function apps and their dead letters, when the stack that serves the page runs them.</param>
+/// <param name="Temperatures">The Temperature app's averages, when the page knows its database.</param>
 public sealed record DashboardOptions(int Port, string BootstrapServers, Uri ConnectUrl, IPAddress? Address = null,
     string AlertsTopic = "fraud-detection.alerts", Func<DetectionView?>? Detection = null,
-    Func<CancellationToken, Task<AppsView>>? Apps = null);
+    Func<CancellationToken, Task<AppsView>>? Apps = null,
+    Func<CancellationToken, Task<IReadOnlyList<TemperatureWindow>?>>? Temperatures = null);
 
 /// <summary>Detection so far: the generator's rows and labelled scenarios, and each agent's alerts, precision and recall.</summary>
 public sealed record DetectionView(DateTime At, long Transactions, long Labelled, IReadOnlyList<AgentDetection> Agents);
@@ -129,6 +131,7 @@ public sealed class DashboardServer : IAsyncDisposable
                 alerts = await Try(() => Task.FromResult<object>(Alerts(kafka, options.AlertsTopic))),
                 detection = options.Detection?.Invoke(),
                 apps = options.Apps is { } apps ? await Try(async () => await apps(cancellation)) : null,
+                temperature = options.Temperatures is { } temperatures ? await Try(async () => (object?)await temperatures(cancellation) ?? "none") : null,
             };
             await context.Response.WriteAsync($"event: snapshot\ndata: {JsonSerializer.Serialize(snapshot, Json)}\n\n", cancellation);
             await context.Response.Body.FlushAsync(cancellation);

@@ -71,10 +71,12 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
             Add(apps, AppHostProcess.Start("FraudGenerator", settings, Path.Combine(data, "logs", "FraudGenerator.log")));
             await using var db = NpgsqlDataSource.Create(connections.ConnectionString(options.Database));
             using var admin = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await using var office = NpgsqlDataSource.Create(connections.ConnectionString(options.TemperatureDatabase));
             await using var dashboard = options.DashboardPort == 0 ? null
                 : await DashboardServer.StartAsync(new DashboardOptions(options.DashboardPort, broker.BootstrapServers, capture.RestUri,
                     Detection: () => _latest?.Detection(),
-                    Apps: cancel => AppsReader.ReadAsync(admin, Running(apps), db, cancel)), cancellation);
+                    Apps: cancel => AppsReader.ReadAsync(admin, Running(apps), db, cancel),
+                    Temperatures: cancel => TemperatureReader.ReadAsync(office, cancel)), cancellation);
             if (dashboard is not null)
             {
                 Say($"Dashboard at {dashboard.Url}");

@@ -7,7 +7,9 @@ namespace ServerlessCdc.Cli.Stack;
 /// <param name="DataDirectory">Broker log, capture offsets and the apps' logs.</param>
 /// <param name="Database">The seeds' database, holding their <c>transactions</c> table and the agents' state.</param>
 /// <param name="DashboardPort">The web dashboard (the seeds' Kafka UI is on :8080); 0 for none.</param>
-public sealed record StackOptions(int KafkaPort, int ConnectPort, int Rate, string DataDirectory, string Database = "mydb", int DashboardPort = 0)
+/// <param name="TemperatureDatabase">Where the dashboard finds the Temperature app's averages (Activity 2, <c>./run.sh</c>).</param>
+public sealed record StackOptions(int KafkaPort, int ConnectPort, int Rate, string DataDirectory, string Database = "mydb", int DashboardPort = 0,
+    string TemperatureDatabase = "office_db")
 {
     /// <summary>The seeds' topic of Activity 3, as the connector names it.</summary>
     public const string TransactionsTopic = "fraud-detection.public.transactions";

@@ -27,6 +27,7 @@ function render() {
   if (name === "connectors") return renderConnectors(s.connectors);
   if (name === "alerts") return renderAlerts(s.alerts);
   if (name === "apps") return renderApps(s.apps);
+  if (name === "temperature") return renderTemperature(s.temperature);
   if (name === "detection") return renderDetection(s.detection);
   renderTopics(s.topics);
 }
@@ -88,6 +89,36 @@ function renderApps(apps) {
       apps.deadLetters.map((d) => `<tr class="dead-letter"><td>${esc(d.failedAt)}</td><td>${esc(d.function)}</td><td>${esc(d.topic)}</td>` +
         `<td class="num">${d.partition}</td><td class="num">${num(d.offset)}</td><td><pre>${esc(d.error)}</pre></td></tr>`),
       'id="dead-letters"');
+}
+
+// The 10-minute averages as a line, with the band between each window's minimum and maximum; drawn as SVG by hand.
+function renderTemperature(windows) {
+  const title = "<h2>Temperature <span class=\"muted\">(the Temperature app's 10-minute averages, Activity 2)</span></h2>";
+  if (failed(windows)) { view.innerHTML = title + `<p class="error">${esc(windows.error)}</p>`; return; }
+  const filled = Array.isArray(windows) ? windows.filter((w) => w.average !== null) : [];
+  if (!filled.length) {
+    view.innerHTML = title + '<p class="muted">No averages yet: <code>./run.sh</code> runs the Temperature app, which writes them to office_db.</p>';
+    return;
+  }
+  const width = 1000, height = 320, pad = 40;
+  const t0 = new Date(filled[0].start).getTime(), t1 = Math.max(new Date(filled[filled.length - 1].start).getTime(), t0 + 1);
+  const lo = Math.floor(Math.min(...filled.map((w) => w.minimum ?? w.average))) - 1;
+  const hi = Math.ceil(Math.max(...filled.map((w) => w.maximum ?? w.average))) + 1;
+  const x = (w) => pad + ((new Date(w.start).getTime() - t0) / (t1 - t0)) * (width - 2 * pad);
+  const y = (v) => height - pad - ((v - lo) / (hi - lo)) * (height - 2 * pad);
+  const line = filled.map((w, i) => `${i ? "L" : "M"}${x(w).toFixed(1)},${y(w.average).toFixed(1)}`).join(" ");
+  const band = filled.map((w, i) => `${i ? "L" : "M"}${x(w).toFixed(1)},${y(w.maximum ?? w.average).toFixed(1)}`).join(" ") + " " +
+    [...filled].reverse().map((w) => `L${x(w).toFixed(1)},${y(w.minimum ?? w.average).toFixed(1)}`).join(" ") + " Z";
+  const ticks = [lo, (lo + hi) / 2, hi].map((v) => `<text x="4" y="${y(v) + 4}" class="axis">${v.toFixed(1)} °C</text>`).join("");
+  const last = filled[filled.length - 1];
+  view.innerHTML = title +
+    `<svg id="temperature" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="temperature averages">` +
+    `<path class="band" d="${band}"/><path class="average" d="${line}"/>${ticks}` +
+    filled.map((w) => `<circle class="point" cx="${x(w).toFixed(1)}" cy="${y(w.average).toFixed(1)}" r="3"><title>${esc(w.start)}: ${w.average} °C (${w.readings} readings)</title></circle>`).join("") +
+    `<text x="${pad}" y="${height - 10}" class="axis">${esc(new Date(t0).toLocaleString())}</text>` +
+    `<text x="${width - pad}" y="${height - 10}" class="axis" text-anchor="end">${esc(new Date(t1).toLocaleString())}</text></svg>` +
+    `<p><span class="windows">${filled.length}</span> windows; the newest, from ${esc(new Date(last.start).toLocaleTimeString())}: ` +
+    `<strong class="latest">${last.average}</strong> °C (min ${last.minimum}, max ${last.maximum}, ${last.readings} readings).</p>`;
 }
 
 function renderAlerts(alerts) {
