@@ -251,7 +251,7 @@ public sealed class ChangeRow
             throw Mismatch(ordinal, "base64 decimal bytes");
         }
 
-        return ToDecimal(bytes[..written], scale);
+        return ConnectDecimal.Decode(bytes[..written], scale);
     }
 
     private decimal ReadVariableScale(int ordinal)
@@ -279,30 +279,8 @@ public sealed class ChangeRow
             }
         }
 
-        return scale is { } s && value is not null ? ToDecimal(value, s) : throw Mismatch(ordinal, "a VariableScaleDecimal");
+        return scale is { } s && value is not null ? ConnectDecimal.Decode(value, s) : throw Mismatch(ordinal, "a VariableScaleDecimal");
     }
-
-    private static decimal ToDecimal(ReadOnlySpan<byte> twosComplement, int scale)
-    {
-        // Up to 8 bytes (every DECIMAL(18,s)) without BigInteger.
-        if (twosComplement.Length is > 0 and <= 8)
-        {
-            long unscaled = (sbyte)twosComplement[0];
-            for (var i = 1; i < twosComplement.Length; i++)
-            {
-                unscaled = (unscaled << 8) | twosComplement[i];
-            }
-
-            if (scale is >= 0 and <= 28)
-            {
-                return new decimal(unscaled) * Scale(scale);
-            }
-        }
-
-        return DecimalEncoding.ToDecimal(DecimalEncoding.FromTwosComplement(twosComplement), scale);
-    }
-
-    private static decimal Scale(int scale) => new(1, 0, 0, false, (byte)scale);
 
     private int? ScaleFromOptions(int ordinal) =>
         _options.DecimalScales is { } scales && scales.TryGetValue(GetName(ordinal), out var s) ? s : null;

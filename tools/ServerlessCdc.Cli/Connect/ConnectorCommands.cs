@@ -12,7 +12,7 @@ namespace ServerlessCdc.Cli.Connect;
 /// </summary>
 public static class ConnectorCommands
 {
-    private static readonly Option<string> ConnectUrl = new("--connect")
+    internal static readonly Option<string> ConnectUrl = new("--connect")
     {
         Description = "Kafka Connect's REST API (the seeds' localhost:8083)",
         DefaultValueFactory = _ => "http://localhost:8083",
@@ -71,6 +71,9 @@ public static class ConnectorCommands
         };
     }
 
+    /// <summary>Connect's REST root as a base for relative paths (a trailing slash added).</summary>
+    internal static Uri BaseUri(string url) => new(url.EndsWith('/') ? url : url + "/");
+
     private static string Tasks(JsonNode? status) =>
         string.Join(", ", (status?["tasks"]?.AsArray() ?? []).Select(task => $"task {task?["id"]} {task?["state"]}"));
 
@@ -106,7 +109,7 @@ public static class ConnectorCommands
     private static async Task<int> RunAsync(ParseResult parse, Func<HttpClient, Task> action)
     {
         var url = parse.GetValue(ConnectUrl)!;
-        using var http = new HttpClient { BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient { BaseAddress = BaseUri(url), Timeout = TimeSpan.FromSeconds(30) };
         try
         {
             await action(http);

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Numerics;
 using System.Text.Json.Nodes;
+using ServerlessCdc.Debezium.Types;
 
 namespace ServerlessCdc.Cli.Dashboard;
 
@@ -41,9 +41,5 @@ public static class ConnectDecimals
         }
     }
 
-    public static decimal Decode(string base64, int scale)
-    {
-        var unscaled = new BigInteger(Convert.FromBase64String(base64), isUnsigned: false, isBigEndian: true);
-        return (decimal)unscaled / (decimal)BigInteger.Pow(10, scale);
-    }
+    public static decimal Decode(string base64, int scale) => ConnectDecimal.Decode(Convert.FromBase64String(base64), scale);
 }

@@ -15,7 +15,7 @@ public static class KafkaCommands
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static Option<string> Bootstrap { get; } = new("--bootstrap-server")
+    internal static Option<string> Bootstrap { get; } = new("--bootstrap-server")
     {
         Description = "Kafka brokers (the seeds' localhost:9094)",
         DefaultValueFactory = _ => "localhost:9094",
