@@ -332,4 +332,59 @@ public sealed class ApiLayoutTests
 
         Assert.Equal(64 * 5, broker.Broker.Topics.Get("busy")!.Partitions.Sum(p => p.HighWatermark));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task DescribeLogDirsResponseGivesEachPartitionsBytesOnDisk(short version)
+    {
+        var (broker, client) = await StartWithDataAsync();
+        await using var _ = broker;
+        using var __ = client;
+        var root = Path.Combine(broker.DataDirectory, "topics");
+        var onDisk = Directory.GetFiles(root, "*.log", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == "1")
+            .Sum(f => new FileInfo(f).Length);
+        Assert.True(onDisk > 0);
+
+        var all = await client.RequestAsync(ApiKey.DescribeLogDirs, version, w => w.WriteArrayLength(-1));
+        Assert.Equal(0, all.ReadInt32()); // throttle
+        Assert.Equal(1, all.ReadArrayLength());
+        Assert.Equal(0, all.ReadInt16());
+        Assert.Equal(Path.GetFullPath(root), all.ReadString());
+        Assert.Equal(1, all.ReadArrayLength());
+        Assert.Equal("layout", all.ReadString());
+        Assert.Equal(2, all.ReadArrayLength());
+        foreach (var (partition, size) in new[] { (0, 0L), (1, onDisk) })
+        {
+            Assert.Equal(partition, all.ReadInt32());
+            Assert.Equal(size, all.ReadInt64());
+            Assert.Equal(0, all.ReadInt64()); // offset lag
+            Assert.False(all.ReadBool()); // future
+        }
+
+        Assert.Equal(0, all.Remaining);
+
+        // Named partitions only; those the broker does not hold are left out, as Kafka does.
+        var some = await client.RequestAsync(ApiKey.DescribeLogDirs, version, w =>
+        {
+            w.WriteArrayLength(2);
+            w.WriteString("layout");
+            w.WriteInt32Array([1, 7]);
+            w.WriteString("missing");
+            w.WriteInt32Array([0]);
+        });
+        Assert.Equal(0, some.ReadInt32());
+        Assert.Equal(1, some.ReadArrayLength());
+        Assert.Equal(0, some.ReadInt16());
+        some.ReadString();
+        Assert.Equal(1, some.ReadArrayLength());
+        Assert.Equal("layout", some.ReadString());
+        Assert.Equal(1, some.ReadArrayLength());
+        Assert.Equal(1, some.ReadInt32());
+        Assert.Equal(onDisk, some.ReadInt64());
+        some.ReadInt64();
+        some.ReadBool();
+        Assert.Equal(0, some.Remaining);
+    }
 }

@@ -140,6 +140,7 @@ public sealed class CodecTests
         Assert.Contains((ApiKey.Produce, (short)3, (short)8), versions);
         Assert.Contains((ApiKey.Fetch, (short)4, (short)11), versions);
         Assert.Contains((ApiKey.ApiVersions, (short)0, (short)2), versions);
-        Assert.Equal(18, versions.Count);
+        Assert.Contains((ApiKey.DescribeLogDirs, (short)0, (short)1), versions);
+        Assert.Equal(19, versions.Count);
     }
 }

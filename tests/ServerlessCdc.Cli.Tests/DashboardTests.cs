@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Npgsql;
@@ -25,9 +26,11 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
     public async Task Each_view_shows_the_running_stack_live_and_a_new_row_appears_without_a_reload()
     {
         var dashboardPort = PostgresFixture.FreePort();
+        var kafkaPort = PostgresFixture.FreePort();
+        var connectPort = PostgresFixture.FreePort();
         var office = await OfficeAsync();
-        await using var stack = AppProcess.Start(_run.Cdc("up", "--rate", "200", "--kafka-port", Text(PostgresFixture.FreePort()),
-            "--connect-port", Text(PostgresFixture.FreePort()), "--dashboard-port", Text(dashboardPort), "--data", _run.Data, "--database", _run.Database,
+        await using var stack = AppProcess.Start(_run.Cdc("up", "--rate", "200", "--kafka-port", Text(kafkaPort),
+            "--connect-port", Text(connectPort), "--dashboard-port", Text(dashboardPort), "--data", _run.Data, "--database", _run.Database,
             "--temperature-database", office));
         Assert.True(await stack.WaitForOutputAsync(text => text.Contains("Ctrl+C stops everything.", StringComparison.Ordinal), TimeSpan.FromSeconds(120)),
             stack.Output);
@@ -50,6 +53,12 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         var first = Number(await records.InnerTextAsync());
         await Expect(records).Not.ToHaveTextAsync(Text(first));
         Assert.True(Number(await records.InnerTextAsync()) > first);
+
+        // Its size on disk, as DescribeLogDirs gives it (the exact bytes in the cell's title).
+        var size = page.Locator($"#topics tr[data-topic='{Topic}'] .size");
+        Assert.Matches(@"^\d+(\.\d+)? (B|KiB|MiB|GiB)$", await size.InnerTextAsync());
+        var bytes = long.Parse((await size.GetAttributeAsync("title"))!.Replace(" bytes", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        Assert.True(bytes > Number(await records.InnerTextAsync()), $"{bytes} bytes for the topic's records");
         await Screenshot(page, "topics");
 
         // Consumer groups: both agents' groups, stable, with their lag.
@@ -68,6 +77,16 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         await Expect(connector.Locator("h2 .state-RUNNING")).ToBeVisibleAsync();
         await Expect(connector.Locator("tr", new LocatorLocatorOptions { HasText = "database.password" }).Locator(".config-value")).ToHaveTextAsync("********");
         Assert.DoesNotContain(postgres.Options.Password, await page.ContentAsync(), StringComparison.Ordinal);
+
+        // Read-only unless asked: no button, and the action refused naming the setting.
+        await Expect(page.Locator("button.restart")).ToHaveCountAsync(0);
+        using var http = new HttpClient();
+        using (var refused = await RestartAsync(http, root, withHeader: true))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("--dashboard-allow-actions", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         await Screenshot(page, "connectors");
 
         // Messages: filtered on a user that only this insert has, the row appears once captured, decoded.
@@ -118,9 +137,62 @@ public sealed class DashboardTests(PostgresFixture postgres, ITestOutputHelper o
         await Expect(page.Locator(".latest")).ToHaveTextAsync("22.75");
         await Screenshot(page, "temperature");
 
+        // cdc dashboard against the same Kafka and Connect, with actions on: its Restart button restarts the connector
+        // (its replication connection is a new one), which runs again.
+        var actionsPort = PostgresFixture.FreePort();
+        await using (var dashboard = AppProcess.Start(_run.Cdc("dashboard", "--bootstrap-server", $"127.0.0.1:{kafkaPort}",
+            "--connect", $"http://127.0.0.1:{connectPort}", "--port", Text(actionsPort), "--allow-actions")))
+        {
+            Assert.True(await dashboard.WaitForOutputAsync(text => text.Contains("Dashboard at", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                dashboard.Output);
+            var actionsRoot = $"http://127.0.0.1:{actionsPort}/";
+            using (var unmarked = await RestartAsync(http, actionsRoot, withHeader: false))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, unmarked.StatusCode);
+            }
+
+            var before = await SlotPidAsync();
+            await page.GotoAsync(actionsRoot + "#/connectors");
+            await page.Locator("section[data-connector='fraud-detection-connector'] button.restart").ClickAsync();
+            await Expect(page.Locator("#action-result")).ToContainTextAsync("restart accepted by Connect (202)");
+            await WaitUntilAsync(async () => await SlotPidAsync() is { } pid && pid != before, TimeSpan.FromSeconds(30));
+            await Expect(page.Locator("section[data-connector='fraud-detection-connector'] h2 .state-RUNNING")).ToBeVisibleAsync();
+            await Screenshot(page, "connectors-actions");
+            await dashboard.TerminateAsync();
+        }
+
         var stopped = await stack.TerminateAsync();
         output.WriteLine($"cdc up: {stopped}");
         Assert.True(stopped.Exited && stopped.ExitCode == 0, $"{stopped}\n{stack.Output}");
+    }
+
+    private static Task<HttpResponseMessage> RestartAsync(HttpClient http, string root, bool withHeader)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, root + "api/connectors/fraud-detection-connector/restart");
+        if (withHeader)
+        {
+            request.Headers.Add("X-Dashboard-Action", "1");
+        }
+
+        return http.SendAsync(request);
+    }
+
+    // The backend streaming the connector's slot: a restarted connector streams from a new one.
+    private async Task<int?> SlotPidAsync()
+    {
+        await using var db = NpgsqlDataSource.Create(postgres.ConnectionString(_run.Database));
+        await using var query = db.CreateCommand("SELECT active_pid FROM pg_replication_slots WHERE database = current_database() AND active");
+        return await query.ExecuteScalarAsync() as int?;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within {timeout}");
+            await Task.Delay(200);
+        }
     }
 
     // A database as the Temperature app leaves it after three windows (Activity 2): its migrations, three averages.

@@ -12,6 +12,7 @@ var rate = new Option<int>("--rate") { Description = "Transactions per second wr
 var data = new Option<string>("--data") { Description = "Folder for the broker's log, the capture's offsets and the apps' logs", DefaultValueFactory = _ => ".data/stack" };
 var dashboardPort = new Option<int>("--dashboard-port") { Description = "The web dashboard's port on loopback (the seeds' Kafka UI is on :8080); 0 for none", DefaultValueFactory = _ => 8080 };
 var temperatureDatabase = new Option<string>("--temperature-database") { Description = "Where the dashboard finds the Temperature app's averages (./run.sh writes office_db)", DefaultValueFactory = _ => "office_db" };
+var dashboardActions = new Option<bool>("--dashboard-allow-actions") { Description = "Let the dashboard restart connectors; without it the page is read-only" };
 var database = new Option<string>("--database") { Description = "The seeds' database: their transactions table and the agents' state", DefaultValueFactory = _ => "mydb" };
 rate.Validators.Add(result =>
 {
@@ -24,7 +25,7 @@ rate.Validators.Add(result =>
 
 var up = new Command("up", "Activity 3 with one command: Postgres, the broker, the capture with the seeds' connector, the fraud generator and both agents. Ctrl+C stops all of it.")
 {
-    kafkaPort, connectPort, rate, data, database, dashboardPort, temperatureDatabase,
+    kafkaPort, connectPort, rate, data, database, dashboardPort, temperatureDatabase, dashboardActions,
 };
 up.SetAction(async (parse, cancellation) =>
 {
@@ -34,7 +35,7 @@ up.SetAction(async (parse, cancellation) =>
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
     var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
     var options = new StackOptions(parse.GetValue(kafkaPort), parse.GetValue(connectPort), parse.GetValue(rate), parse.GetValue(data)!, parse.GetValue(database)!,
-        parse.GetValue(dashboardPort), parse.GetValue(temperatureDatabase)!);
+        parse.GetValue(dashboardPort), parse.GetValue(temperatureDatabase)!, parse.GetValue(dashboardActions));
     try
     {
         await new FraudStack(options, configuration, Console.Out, live: !Console.IsOutputRedirected).RunAsync(stop.Token);

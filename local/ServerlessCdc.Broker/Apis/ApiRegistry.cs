@@ -23,5 +23,6 @@ public static class ApiRegistry
         new DeleteTopics(),
         new InitProducerId(),
         new DescribeConfigs(),
+        new DescribeLogDirs(),
     ];
 }

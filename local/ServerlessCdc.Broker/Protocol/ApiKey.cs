@@ -21,4 +21,5 @@ public enum ApiKey : short
     DeleteTopics = 20,
     InitProducerId = 22,
     DescribeConfigs = 32,
+    DescribeLogDirs = 35,
 }

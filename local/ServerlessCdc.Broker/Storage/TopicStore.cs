@@ -21,7 +21,7 @@ public sealed partial class TopicStore : IDisposable
 
     public TopicStore(string dataDirectory, FlushPolicy flushPolicy, ILogger logger)
     {
-        _root = Path.Combine(dataDirectory, "topics");
+        _root = Path.GetFullPath(Path.Combine(dataDirectory, "topics"));
         _flushPolicy = flushPolicy;
         _logger = logger;
         Flusher = flushPolicy == FlushPolicy.AcksAll ? new GroupFlusher() : null;
@@ -41,6 +41,9 @@ public sealed partial class TopicStore : IDisposable
             _logger.LogInformation("loaded topic {Topic} ({Partitions} partitions)", meta.Name, meta.Partitions);
         }
     }
+
+    /// <summary>The absolute directory that holds every topic's partitions: the broker's one log directory.</summary>
+    public string Root => _root;
 
     public AppendSignal Signal { get; } = new();
 

@@ -7,7 +7,7 @@ public sealed record ConnectorView(string Name, string State, string? Type, IRea
 
 public sealed record TaskView(int Id, string State, string? Trace);
 
-/// <summary>The dashboard's reads of Kafka Connect's REST API: the capture's, or a real Debezium Connect's.</summary>
+/// <summary>The dashboard's reads of Kafka Connect's REST API (the capture's, or a real Debezium Connect's), and its one action.</summary>
 public sealed class ConnectReader(HttpClient http)
 {
     public const string Mask = "********";
@@ -27,6 +27,13 @@ public sealed class ConnectReader(HttpClient http)
         }
 
         return connectors;
+    }
+
+    /// <summary>Restarts a connector and its tasks (Connect's <c>POST /connectors/{name}/restart?includeTasks=true</c>): Connect's status code and answer.</summary>
+    public async Task<(int Status, string Body)> RestartAsync(string name, CancellationToken cancellation)
+    {
+        using var response = await http.PostAsync($"connectors/{Uri.EscapeDataString(name)}/restart?includeTasks=true", null, cancellation);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellation));
     }
 
     /// <summary>Values of keys that name a password, secret or key material are never shown.</summary>

@@ -18,10 +18,12 @@ namespace ServerlessCdc.Cli.Dashboard;
 /// <param name="Detection">The agents judged against the generator's labels, when the stack that serves the page knows them.</param>
 /// <param name="Apps">The function apps and their dead letters, when the stack that serves the page runs them.</param>
 /// <param name="Temperatures">The Temperature app's averages, when the page knows its database.</param>
+/// <param name="AllowActions">Whether the page may change anything (restart a connector); off unless the user turns it on.</param>
 public sealed record DashboardOptions(int Port, string BootstrapServers, Uri ConnectUrl, IPAddress? Address = null,
     string AlertsTopic = "fraud-detection.alerts", Func<DetectionView?>? Detection = null,
     Func<CancellationToken, Task<AppsView>>? Apps = null,
-    Func<CancellationToken, Task<IReadOnlyList<TemperatureWindow>?>>? Temperatures = null);
+    Func<CancellationToken, Task<IReadOnlyList<TemperatureWindow>?>>? Temperatures = null,
+    bool AllowActions = false);
 
 /// <summary>Detection so far: the generator's rows and labelled scenarios, and each agent's alerts, precision and recall.</summary>
 public sealed record DetectionView(DateTime At, long Transactions, long Labelled, IReadOnlyList<AgentDetection> Agents);
@@ -31,11 +33,17 @@ public sealed record AgentDetection(string Agent, long Applied, long? Lag, long 
 
 /// <summary>
 /// The stack's web page, as Kafka UI is the seeds': topics, messages, consumer groups, connectors, alerts and detection,
-/// live over Server-Sent Events. Read-only: it offers no action, so nothing needs guarding. Its assets are in this assembly, no CDN.
+/// live over Server-Sent Events. Read-only unless <see cref="DashboardOptions.AllowActions"/>; its assets are in this assembly, no CDN.
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
     public static readonly TimeSpan LiveInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The header an action must carry. A form or image on another site cannot send it, and a script there would need a
+    /// CORS preflight this server never grants, so a page elsewhere in the browser cannot act through the dashboard.
+    /// </summary>
+    public const string ActionHeader = "X-Dashboard-Action";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly WebApplication _app;
@@ -73,7 +81,7 @@ public sealed class DashboardServer : IAsyncDisposable
             app.MapGet(path, () => Results.Stream(Asset(file), type));
         }
 
-        app.MapGet("/api/topics", () => Results.Json(kafka.Topics(), Json));
+        app.MapGet("/api/topics", async () => Results.Json(await kafka.TopicsAsync(), Json));
         app.MapGet("/api/topics/{topic}/messages", (string topic, int? limit, string? filter) =>
         {
             try
@@ -89,6 +97,24 @@ public sealed class DashboardServer : IAsyncDisposable
         app.MapGet("/api/alerts", () => Results.Json(Alerts(kafka, options.AlertsTopic), Json));
         app.MapGet("/api/detection", () => options.Detection?.Invoke() is { } detection ? Results.Json(detection, Json) : Results.NoContent());
         app.MapGet("/api/connectors", async (CancellationToken cancel) => Results.Json(await connect.ConnectorsAsync(cancel), Json));
+        app.MapPost("/api/connectors/{name}/restart", async (string name, HttpRequest request, CancellationToken cancel) =>
+        {
+            if (!options.AllowActions)
+            {
+                return Results.Json(new { error = "The dashboard is read-only: start it with --allow-actions (cdc up: --dashboard-allow-actions) to restart connectors." },
+                    Json, statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            if (!request.Headers.ContainsKey(ActionHeader))
+            {
+                return Results.Json(new { error = $"An action needs the {ActionHeader} header (sent by the dashboard's own page)." },
+                    Json, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var (status, body) = await connect.RestartAsync(name, cancel);
+            return Results.Json(new { connector = name, connectStatus = status, connect = body }, Json,
+                statusCode: status < 300 ? StatusCodes.Status202Accepted : StatusCodes.Status502BadGateway);
+        });
         app.MapGet("/api/live", async (HttpContext context, CancellationToken cancel) =>
         {
             // A live page never ends its request by itself: a stop ends it.
@@ -125,7 +151,8 @@ public sealed class DashboardServer : IAsyncDisposable
             var snapshot = new
             {
                 at = DateTime.UtcNow,
-                topics = await Try(() => Task.FromResult<object>(kafka.Topics())),
+                actions = options.AllowActions,
+                topics = await Try(async () => (object)await kafka.TopicsAsync()),
                 groups = await Try(async () => await kafka.GroupsAsync()),
                 connectors = await Try(async () => await connect.ConnectorsAsync(cancellation)),
                 alerts = await Try(() => Task.FromResult<object>(Alerts(kafka, options.AlertsTopic))),

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Confluent.Kafka;
@@ -9,9 +10,12 @@ namespace ServerlessCdc.Cli.Dashboard;
 public sealed record TopicView(string Name, IReadOnlyList<PartitionView> Partitions)
 {
     public long Records => Partitions.Sum(p => p.Records);
+
+    /// <summary>Bytes on disk of every partition's leader replica; null when a leader could not say.</summary>
+    public long? Size => Partitions.All(p => p.Size is not null) ? Partitions.Sum(p => p.Size) : null;
 }
 
-public sealed record PartitionView(int Partition, int Leader, long Earliest, long Latest)
+public sealed record PartitionView(int Partition, int Leader, long Earliest, long Latest, long? Size)
 {
     public long Records => Latest - Earliest;
 }
@@ -48,9 +52,10 @@ public sealed class KafkaReader(string bootstrapServers) : IDisposable
 
     public string BootstrapServers => bootstrapServers;
 
-    public IReadOnlyList<TopicView> Topics()
+    public async Task<IReadOnlyList<TopicView>> TopicsAsync()
     {
         var metadata = _admin.GetMetadata(Timeout);
+        var sizes = await SizesAsync(metadata.Brokers);
         lock (_gate)
         {
             return [.. metadata.Topics
@@ -59,9 +64,33 @@ public sealed class KafkaReader(string bootstrapServers) : IDisposable
                 .Select(t => new TopicView(t.Topic, [.. t.Partitions.OrderBy(p => p.PartitionId).Select(p =>
                 {
                     var marks = _offsets.QueryWatermarkOffsets(new TopicPartition(t.Topic, p.PartitionId), Timeout);
-                    return new PartitionView(p.PartitionId, p.Leader, marks.Low.Value, marks.High.Value);
+                    long? size = sizes.TryGetValue(p.Leader, out var held) && held.TryGetValue((t.Topic, p.PartitionId), out var bytes)
+                        ? bytes
+                        : null;
+                    return new PartitionView(p.PartitionId, p.Leader, marks.Low.Value, marks.High.Value, size);
                 })]))];
         }
+    }
+
+    // Each broker's partitions, asked in parallel; a broker that does not answer (TLS, SASL, down) is left out.
+    private static async Task<Dictionary<int, IReadOnlyDictionary<(string Topic, int Partition), long>>> SizesAsync(
+        IEnumerable<BrokerMetadata> brokers)
+    {
+        var asked = brokers.Select(async broker =>
+        {
+            using var timeout = new CancellationTokenSource(Timeout);
+            try
+            {
+                return (broker.BrokerId, Sizes: await LogDirsClient.SizesAsync(broker.Host, broker.Port, timeout.Token));
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException
+                or ServerlessCdc.Broker.Protocol.MalformedRequestException)
+            {
+                return (broker.BrokerId, Sizes: (IReadOnlyDictionary<(string, int), long>?)null);
+            }
+        }).ToList();
+        var answered = await Task.WhenAll(asked);
+        return answered.Where(a => a.Sizes is not null).ToDictionary(a => a.BrokerId, a => a.Sizes!);
     }
 
     public async Task<IReadOnlyList<GroupView>> GroupsAsync()

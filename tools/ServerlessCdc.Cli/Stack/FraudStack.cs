@@ -76,7 +76,8 @@ public sealed class FraudStack(StackOptions options, IConfiguration configuratio
                 : await DashboardServer.StartAsync(new DashboardOptions(options.DashboardPort, broker.BootstrapServers, capture.RestUri,
                     Detection: () => _latest?.Detection(),
                     Apps: cancel => AppsReader.ReadAsync(admin, Running(apps), db, cancel),
-                    Temperatures: cancel => TemperatureReader.ReadAsync(office, cancel)), cancellation);
+                    Temperatures: cancel => TemperatureReader.ReadAsync(office, cancel),
+                    AllowActions: options.DashboardActions), cancellation);
             if (dashboard is not null)
             {
                 Say($"Dashboard at {dashboard.Url}");

@@ -8,8 +8,9 @@ namespace ServerlessCdc.Cli.Stack;
 /// <param name="Database">The seeds' database, holding their <c>transactions</c> table and the agents' state.</param>
 /// <param name="DashboardPort">The web dashboard (the seeds' Kafka UI is on :8080); 0 for none.</param>
 /// <param name="TemperatureDatabase">Where the dashboard finds the Temperature app's averages (Activity 2, <c>./run.sh</c>).</param>
+/// <param name="DashboardActions">Whether the dashboard may restart connectors (it is read-only otherwise).</param>
 public sealed record StackOptions(int KafkaPort, int ConnectPort, int Rate, string DataDirectory, string Database = "mydb", int DashboardPort = 0,
-    string TemperatureDatabase = "office_db")
+    string TemperatureDatabase = "office_db", bool DashboardActions = false)
 {
     /// <summary>The seeds' topic of Activity 3, as the connector names it.</summary>
     public const string TransactionsTopic = "fraud-detection.public.transactions";

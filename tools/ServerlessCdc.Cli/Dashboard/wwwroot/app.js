@@ -7,6 +7,13 @@ const live = document.getElementById("live");
 
 const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const num = (value) => (value === null || value === undefined ? "–" : Number(value).toLocaleString("en-US"));
+const bytes = (value) => {
+  if (value === null || value === undefined) return "–";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let n = Number(value), u = 0;
+  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+  return u === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 2 : 1)} ${units[u]}`;
+};
 const table = (head, rows, attrs = "") =>
   `<table ${attrs}><thead><tr>${head.map((h) => `<th${h.num ? ' class="num"' : ""}>${esc(h.label ?? h)}</th>`).join("")}</tr></thead>` +
   `<tbody>${rows.join("") || `<tr><td colspan="${head.length}" class="muted">none</td></tr>`}</tbody></table>`;
@@ -35,10 +42,12 @@ function render() {
 function renderTopics(topics) {
   if (failed(topics)) { view.innerHTML = `<p class="error">${esc(topics.error)}</p>`; return; }
   view.innerHTML = "<h2>Topics</h2>" + table(
-    ["Topic", { label: "Partitions", num: true }, { label: "Records", num: true }, "Offsets per partition (earliest → latest)"],
+    ["Topic", { label: "Partitions", num: true }, { label: "Records", num: true }, { label: "Size", num: true },
+      "Offsets per partition (earliest → latest, size)"],
     topics.map((t) => `<tr data-topic="${esc(t.name)}"><td><a href="#/messages/${encodeURIComponent(t.name)}">${esc(t.name)}</a></td>` +
       `<td class="num">${t.partitions.length}</td><td class="num records">${num(t.records)}</td>` +
-      `<td>${t.partitions.map((p) => `${p.partition}: ${num(p.earliest)} → ${num(p.latest)}`).join(" · ")}</td></tr>`),
+      `<td class="num size" title="${esc(t.size ?? "")} bytes">${bytes(t.size)}</td>` +
+      `<td>${t.partitions.map((p) => `${p.partition}: ${num(p.earliest)} → ${num(p.latest)}, ${bytes(p.size)}`).join(" · ")}</td></tr>`),
     'id="topics"');
 }
 
@@ -53,13 +62,34 @@ function renderGroups(groups) {
     'id="groups"');
 }
 
+// The last action's outcome, kept across redraws.
+let actionResult = "";
+
+async function restartConnector(name) {
+  actionResult = `restarting ${name}…`;
+  render();
+  try {
+    const response = await fetch(`/api/connectors/${encodeURIComponent(name)}/restart`, { method: "POST", headers: { "X-Dashboard-Action": "1" } });
+    const body = await response.json();
+    actionResult = response.ok ? `${name}: restart accepted by Connect (${body.connectStatus})` : `${name}: ${body.error ?? `Connect answered ${body.connectStatus}: ${body.connect}`}`;
+  } catch (error) {
+    actionResult = `${name}: ${error}`;
+  }
+  render();
+}
+
 function renderConnectors(connectors) {
   if (failed(connectors)) { view.innerHTML = `<p class="error">${esc(connectors.error)}</p>`; return; }
-  view.innerHTML = "<h2>Connectors</h2>" + connectors.map((c) =>
-    `<section data-connector="${esc(c.name)}"><h2>${esc(c.name)} <span class="state-${esc(c.state)}">${esc(c.state)}</span> <span class="muted">${esc(c.type ?? "")}</span></h2>` +
+  const actions = state.snapshot?.actions === true;
+  view.innerHTML = "<h2>Connectors</h2>" +
+    (actions ? `<p id="action-result" class="muted">${esc(actionResult)}</p>` : '<p class="muted">read-only (actions are off)</p>') +
+    connectors.map((c) =>
+    `<section data-connector="${esc(c.name)}"><h2>${esc(c.name)} <span class="state-${esc(c.state)}">${esc(c.state)}</span> <span class="muted">${esc(c.type ?? "")}</span>` +
+    (actions ? ` <button class="restart" data-name="${esc(c.name)}">Restart</button>` : "") + "</h2>" +
     table(["Task", "State", "Trace"], c.tasks.map((t) => `<tr><td>${t.id}</td><td class="state-${esc(t.state)}">${esc(t.state)}</td><td><pre>${esc(t.trace ?? "")}</pre></td></tr>`)) +
     "<h2>Config</h2>" + table(["Key", "Value"], Object.entries(c.config).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="config-value">${esc(v)}</td></tr>`), 'class="config"') +
     "</section>").join("") + (connectors.length ? "" : '<p class="muted">no connectors</p>');
+  view.querySelectorAll("button.restart").forEach((b) => { b.onclick = () => restartConnector(b.dataset.name); });
 }
 
 // Invocations per second between the last two snapshots.
