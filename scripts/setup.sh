@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine (root, no Docker) for ServerlessCdc, and is quick when all is present:
 #   apt packages:  PostgreSQL 15 server, kcat, python3-kafka (Confluent.Kafka's librdkafka comes from NuGet), chromium
-#                  (the dashboard's browser tests drive it through Playwright; no browser download)
+#                  (the dashboard's browser tests drive it through Playwright; no browser download), docker-compose
+#                  (tests check docker-compose.yml with `docker-compose config`, which needs no Docker engine)
 #   npm:           kafkajs for the broker's client-compatibility tests (tests/clients/node_modules)
 #   dotnet restore of ServerlessCdc.sln
 set -euo pipefail
@@ -9,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 say() { printf 'setup: %s\n' "$*"; }
 
-apt_packages=(postgresql-15 postgresql-client-15 kcat python3-kafka chromium)
+apt_packages=(postgresql-15 postgresql-client-15 kcat python3-kafka chromium docker-compose)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

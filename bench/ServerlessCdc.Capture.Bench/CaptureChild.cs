@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ServerlessCdc.Postgres;
 using ServerlessCdc.Testing;
 using System.Globalization;
 
@@ -81,6 +82,22 @@ public sealed class CaptureChild : IAsyncDisposable
         .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
         .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024)
         .First();
+
+    /// <summary>The seeds' Activity 3 connector config (with "database.dbname" spelled right) on a bench's database and slot.</summary>
+    public static Dictionary<string, string> SeedConnectorConfig(PostgresOptions postgres, string database, string slot) => new()
+    {
+        ["connector.class"] = "io.debezium.connector.postgresql.PostgresConnector",
+        ["tasks.max"] = "1",
+        ["database.hostname"] = "postgres",
+        ["database.port"] = "5432",
+        ["database.user"] = postgres.Username,
+        ["database.password"] = postgres.Password,
+        ["database.dbname"] = database,
+        ["slot.name"] = slot,
+        ["topic.prefix"] = "fraud-detection",
+        ["plugin.name"] = "pgoutput",
+        ["table.include.list"] = "public.transactions",
+    };
 
     public static string RepositoryRoot
     {

@@ -146,21 +146,8 @@ async Task RunModeAsync(Mode mode, string directory)
     {
         // The seeds' Activity 3 registration; the slot's position is reported every 100 ms so that the bench sees
         // acknowledgements promptly.
-        var config = new Dictionary<string, string>
-        {
-            ["connector.class"] = "io.debezium.connector.postgresql.PostgresConnector",
-            ["tasks.max"] = "1",
-            ["database.hostname"] = "postgres",
-            ["database.port"] = "5432",
-            ["database.user"] = postgres.Options.Username,
-            ["database.password"] = postgres.Options.Password,
-            ["database.dbname"] = database,
-            ["slot.name"] = slotName,
-            ["topic.prefix"] = "fraud-detection",
-            ["plugin.name"] = "pgoutput",
-            ["table.include.list"] = "public.transactions",
-            ["status.update.interval.ms"] = "100",
-        };
+        var config = CaptureChild.SeedConnectorConfig(postgres.Options, database, slotName);
+        config["status.update.interval.ms"] = "100";
         if (!schemas)
         {
             config["key.converter.schemas.enable"] = "false";
