@@ -117,7 +117,7 @@ var report = new StringBuilder()
     .AppendLine("|---|---|---:|---:|");
 temperature.ForEach(row => report.AppendLine(row));
 
-var path = Path.Combine(CaptureChild.RepositoryRoot, "bench", "results", "database-load.md");
+var path = Path.Combine(ChildProcess.RepositoryRoot, "bench", "results", "database-load.md");
 var existing = File.Exists(path) ? File.ReadAllText(path) : "";
 var findings = existing.IndexOf("\n## Findings", StringComparison.Ordinal);
 File.WriteAllText(path, report + (findings >= 0 ? existing[findings..] : ""));
@@ -196,7 +196,7 @@ async Task<Figures> MeasureAsync(int rate, int consumers, Reading reading, strin
         postgresCpu / elapsed, benchCpu / elapsed, captureCpu / elapsed, read, elapsed);
 }
 
-async Task<CaptureChild> StartCaptureAsync(string bootstrapServers, string directory, string database)
+async Task<CaptureProcess> StartCaptureAsync(string bootstrapServers, string directory, string database)
 {
     using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build())
     {
@@ -204,10 +204,10 @@ async Task<CaptureChild> StartCaptureAsync(string bootstrapServers, string direc
         await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 1, ReplicationFactor = 1 }]);
     }
 
-    var capture = await CaptureChild.StartAsync(bootstrapServers, Path.Combine(directory, "capture"), $"{postgres.Options.Host}:{postgres.Options.Port}");
+    var capture = await CaptureProcess.StartAsync(bootstrapServers, Path.Combine(directory, "capture"), $"{postgres.Options.Host}:{postgres.Options.Port}");
     using var http = new HttpClient { BaseAddress = capture.RestUri };
     // From the table's end, as the pollers start.
-    var config = CaptureChild.SeedConnectorConfig(postgres.Options, database, "slot_" + database);
+    var config = CaptureProcess.SeedConnectorConfig(postgres.Options, database, "slot_" + database);
     config["snapshot.mode"] = "no_data";
     using var response = await http.PostAsJsonAsync("connectors", new { name = "fraud-detection-connector", config });
     response.EnsureSuccessStatusCode();

@@ -116,7 +116,7 @@ if (write)
         header.AppendLine("| " + name + " | " + string.Join(" | ", modes.Select(m => figures.GetValueOrDefault((name, m), "–"))) + " |");
     }
 
-    var path = Path.Combine(CaptureChild.RepositoryRoot, "bench", "results", "capture.md");
+    var path = Path.Combine(ChildProcess.RepositoryRoot, "bench", "results", "capture.md");
     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
     var notes = File.Exists(path) ? NotesOf(await File.ReadAllTextAsync(path)) : "";
     await File.WriteAllTextAsync(path, header + notes);
@@ -141,12 +141,12 @@ async Task RunModeAsync(Mode mode, string directory)
 
     var latency = new AppendLatency(broker.BootstrapServers, Topic);
     await latency.CreateTopicAsync();
-    await using var capture = await CaptureChild.StartAsync(broker.BootstrapServers, Path.Combine(directory, "capture"), $"{postgres.Options.Host}:{postgres.Options.Port}");
+    await using var capture = await CaptureProcess.StartAsync(broker.BootstrapServers, Path.Combine(directory, "capture"), $"{postgres.Options.Host}:{postgres.Options.Port}");
     using (var http = new HttpClient { BaseAddress = capture.RestUri })
     {
         // The seeds' Activity 3 registration; the slot's position is reported every 100 ms so that the bench sees
         // acknowledgements promptly.
-        var config = CaptureChild.SeedConnectorConfig(postgres.Options, database, slotName);
+        var config = CaptureProcess.SeedConnectorConfig(postgres.Options, database, slotName);
         config["status.update.interval.ms"] = "100";
         if (!schemas)
         {

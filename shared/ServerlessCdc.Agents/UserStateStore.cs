@@ -46,6 +46,8 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
     /// <summary>
     /// Applies a batch read by <see cref="TransactionChangeConverter"/> (the trigger's conversion) in its own transaction;
     /// run again here if another writer changed one of its users first, or if Postgres breaks a deadlock by aborting it.
+    /// While Postgres cannot be reached (restarting, recovering, the network gone) the batch waits for it and then runs:
+    /// failing would have the host give its records up to the dead letters after its retries, and skip them.
     /// </summary>
     public async Task<BatchOutcome<TAlert, TPassed>> ApplyAsync(IReadOnlyList<TransactionChange> batch, CancellationToken cancellation)
     {
@@ -56,6 +58,26 @@ public abstract class UserStateStore<TState, TAlert, TPassed>(
             changes[i] = batch[i].Require(createdAt);
         }
 
+        for (var waits = 0; ; waits++)
+        {
+            try
+            {
+                return await ApplyChangesAsync(changes, cancellation);
+            }
+            catch (NpgsqlException e) when (e.IsTransient && !cancellation.IsCancellationRequested)
+            {
+                // Nothing of an attempt that failed is kept (a commit whose answer was lost is found in the applied
+                // offsets by the next one), so running it again later is safe.
+                await Task.Delay(UnavailableBackoff(waits), cancellation);
+            }
+        }
+    }
+
+    /// <summary>The pause before the next try while Postgres is unreachable: 100 ms, doubling to 5 s.</summary>
+    private static TimeSpan UnavailableBackoff(int waits) => TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(waits, 6))));
+
+    private async Task<BatchOutcome<TAlert, TPassed>> ApplyChangesAsync(TransactionChange[] changes, CancellationToken cancellation)
+    {
         await LoadAsync(cancellation);
         var users = Users(changes);
         var partitions = Partitions(changes);

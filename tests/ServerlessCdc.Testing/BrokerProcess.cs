@@ -12,12 +12,14 @@ namespace ServerlessCdc.Testing;
 public sealed class BrokerProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly bool _ownsData;
 
-    private BrokerProcess(Process process, int port, string dataDirectory)
+    private BrokerProcess(Process process, int port, string dataDirectory, bool ownsData)
     {
         _process = process;
         Port = port;
         DataDirectory = dataDirectory;
+        _ownsData = ownsData;
     }
 
     public int Port { get; }
@@ -26,10 +28,15 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public string BootstrapServers => $"127.0.0.1:{Port}";
 
-    public static async Task<BrokerProcess> StartAsync()
+    /// <summary>A broker on a free port with a data folder of its own, deleted when it is disposed.</summary>
+    public static Task<BrokerProcess> StartAsync() =>
+        StartAsync(PostgresFixture.FreePort(), Path.Combine(Path.GetTempPath(), "scdc-broker-bench-" + Guid.NewGuid().ToString("N")[..8]), ownsData: true);
+
+    /// <summary>A broker on <paramref name="port"/> over <paramref name="dataDirectory"/>, which outlives it (a restart reopens it).</summary>
+    public static Task<BrokerProcess> StartAsync(int port, string dataDirectory) => StartAsync(port, dataDirectory, ownsData: false);
+
+    private static async Task<BrokerProcess> StartAsync(int port, string dataDirectory, bool ownsData)
     {
-        var port = PostgresFixture.FreePort();
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "scdc-broker-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -63,7 +70,7 @@ public sealed class BrokerProcess : IAsyncDisposable
             }
         }
 
-        return new BrokerProcess(process, port, dataDirectory);
+        return new BrokerProcess(process, port, dataDirectory, ownsData);
     }
 
     /// <summary>Resident and peak resident set size in MB, from /proc.</summary>
@@ -89,6 +96,13 @@ public sealed class BrokerProcess : IAsyncDisposable
     public double DataDirectoryMb() =>
         Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;
 
+    /// <summary>SIGKILL: what was appended but not yet flushed is the broker's to recover from its segments.</summary>
+    public async Task CrashAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -108,6 +122,11 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (!_ownsData)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -34,6 +34,31 @@ public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFi
     /// <summary>Reads records as the agent does.</summary>
     protected abstract IReadOnlyList<TransactionChange> Read(IReadOnlyList<KafkaRecord> records);
 
+    // Postgres gone for a while (restarting, failing over): the batch waits and then applies, once. Failing instead
+    // would have the host retry a few times and then give its records up to the dead letters, skipping them.
+    [Fact]
+    public async Task A_batch_waits_while_postgres_cannot_be_reached_and_applies_once_it_is_back()
+    {
+        var records = Workload.Generate(4, count: 200, users: 10, partitions: 2);
+        await using var reference = await CreateDatabaseAsync();
+        await CreateStore(reference.DataSource).ApplyAsync(records, CancellationToken.None);
+
+        await using var state = await CreateDatabaseAsync();
+        var port = PostgresFixture.FreePort();
+        await using var unreachable = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(state.ConnectionString) { Port = port, Timeout = 1 }.ConnectionString);
+        var applying = CreateStore(unreachable).ApplyAsync(records, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(applying.IsCompleted, $"the batch did not wait: {applying.Exception}");
+
+        await using (TcpForwarder.Start(port, Postgres.Options.Port))
+        {
+            await applying.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(await reference.DumpAsync(), await state.DumpAsync());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using ServerlessCdc.Testing;
+using System.Globalization;
+using ServerlessCdc.Postgres;
 
-namespace ServerlessCdc.Capture.Tests.Support;
+namespace ServerlessCdc.Testing;
 
 /// <summary>
 /// The capture as its own process, started from the build output next to this test assembly's configuration, so a
@@ -33,11 +34,19 @@ public sealed class CaptureProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>bin/&lt;Configuration&gt;/net10.0 of the capture, the configuration taken from this assembly's folder.</summary>
+    /// <summary>
+    /// bin/&lt;Configuration&gt;/net10.0 of the capture, the configuration taken from this assembly's folder;
+    /// SCDC_CAPTURE_DLL runs another build (a copy of the previous code) for back-to-back comparisons.
+    /// </summary>
     public static string AssemblyPath
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("SCDC_CAPTURE_DLL") is { Length: > 0 } other)
+            {
+                return other;
+            }
+
             var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
             var configuration = framework.Parent!.Name;
             return Path.Combine(ChildProcess.RepositoryRoot, "local", "ServerlessCdc.Capture", "bin", configuration, framework.Name, "ServerlessCdc.Capture.dll");
@@ -85,6 +94,40 @@ public sealed class CaptureProcess : IAsyncDisposable
             await capture.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>User plus system CPU seconds so far, from /proc (clock ticks of 1/100 s).</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>Peak resident set size (VmHWM) in MB.</summary>
+    public double PeakWorkingSetMb() => File.ReadLines($"/proc/{_process.Id}/status")
+        .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+        .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024)
+        .First();
+
+    /// <summary>The seeds' Activity 3 connector config (with "database.dbname" spelled right) on a given database and slot.</summary>
+    public static Dictionary<string, string> SeedConnectorConfig(PostgresOptions postgres, string database, string slot)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        return new()
+        {
+            ["connector.class"] = "io.debezium.connector.postgresql.PostgresConnector",
+            ["tasks.max"] = "1",
+            ["database.hostname"] = "postgres",
+            ["database.port"] = "5432",
+            ["database.user"] = postgres.Username,
+            ["database.password"] = postgres.Password,
+            ["database.dbname"] = database,
+            ["slot.name"] = slot,
+            ["topic.prefix"] = "fraud-detection",
+            ["plugin.name"] = "pgoutput",
+            ["table.include.list"] = "public.transactions",
+        };
     }
 
     /// <summary>SIGTERM, as a service manager stops it; how long it took to exit.</summary>
