@@ -94,15 +94,20 @@ public static class ChaosOracle
             alerts[app] = await stack.ScalarAsync($"SELECT count(*) FROM {schema}.alerts");
             doubled[app] = await stack.ScalarAsync($"SELECT count(*) - count(DISTINCT transaction_id) FROM {schema}.alerts");
             await using var actual = AgentStateDatabase.Open(stack.ConnectionString, dump);
-            var expectedConnection = await ReferenceDatabaseAsync(stack, app);
-            await using var expected = AgentStateDatabase.Open(expectedConnection, dump);
+            await using var expected = await AgentStateDatabase.CreateAsync(
+                new PostgresConnections(stack.Postgres).ConnectionString("reference_" + app.ToLowerInvariant()),
+                app == "AnomalyAgent" ? typeof(SpendingProfiles).Assembly : typeof(VelocityWindows).Assembly, dump);
+
+            // One store for the whole replay, as an app keeps one: a store reads its table into its cache once.
+            var profiles = new SpendingProfiles(expected.DataSource);
+            var windows = new VelocityWindows(expected.DataSource);
             var (applied, duplicates, replayed, ignored, lettered) = (0, 0, 0, 0, 0);
             for (var at = 0; at < records.Count; at += 1000)
             {
                 var batch = records.GetRange(at, Math.Min(1000, records.Count - at));
                 var (t, d, r, i, l) = app == "AnomalyAgent"
-                    ? Totals(await new SpendingProfiles(expected.DataSource).ApplyAsync(batch, CancellationToken.None))
-                    : Totals(await new VelocityWindows(expected.DataSource).ApplyAsync(batch, CancellationToken.None));
+                    ? Totals(await profiles.ApplyAsync(batch, CancellationToken.None))
+                    : Totals(await windows.ApplyAsync(batch, CancellationToken.None));
                 (applied, duplicates, replayed, ignored, lettered) = (applied + t, duplicates + d, replayed + r, ignored + i, lettered + l);
             }
 
@@ -134,16 +139,6 @@ public static class ChaosOracle
 
     private static (int, int, int, int, int) Totals<TAlert, TPassed>(Agents.BatchOutcome<TAlert, TPassed> outcome) =>
         (outcome.Transactions, outcome.Duplicates, outcome.Replayed, outcome.Ignored, outcome.DeadLetters.Count);
-
-    private static async Task<string> ReferenceDatabaseAsync(ChaosStack stack, string app)
-    {
-        var connectionString = new PostgresConnections(stack.Postgres).ConnectionString("reference_" + app.ToLowerInvariant());
-        await PostgresDatabase.EnsureCreatedAsync(connectionString);
-        var assembly = app == "AnomalyAgent" ? typeof(SpendingProfiles).Assembly : typeof(VelocityWindows).Assembly;
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new MigrationRunner(dataSource).ApplyAsync(assembly.GetName().Name!, Migration.FromAssembly(assembly));
-        return connectionString;
-    }
 
     // The first lines where the two dumps part, enough to see what went wrong.
     private static string Diff(string want, string got)

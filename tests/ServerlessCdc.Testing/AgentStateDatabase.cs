@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Npgsql;
+using ServerlessCdc.Postgres;
 using ServerlessCdc.Postgres.Migrations;
 
 namespace ServerlessCdc.Testing;
@@ -28,8 +29,14 @@ public sealed class AgentStateDatabase : IAsyncDisposable
     public static async Task<AgentStateDatabase> CreateAsync(PostgresFixture postgres, string name, Assembly app, IReadOnlyList<string> dump)
     {
         ArgumentNullException.ThrowIfNull(postgres);
+        return await CreateAsync(await postgres.CreateDatabaseAsync(name), app, dump);
+    }
+
+    /// <summary>The database at <paramref name="connectionString"/>, created if missing, with the app's migrations applied.</summary>
+    public static async Task<AgentStateDatabase> CreateAsync(string connectionString, Assembly app, IReadOnlyList<string> dump)
+    {
         ArgumentNullException.ThrowIfNull(app);
-        var connectionString = await postgres.CreateDatabaseAsync(name);
+        await PostgresDatabase.EnsureCreatedAsync(connectionString);
         var dataSource = NpgsqlDataSource.Create(connectionString);
         await new MigrationRunner(dataSource).ApplyAsync(app.GetName().Name!, Migration.FromAssembly(app));
         return new AgentStateDatabase(dataSource, connectionString, dump);
