@@ -85,10 +85,7 @@ public sealed class KafkaTriggerTests
         await using var broker = await KafkaTestBroker.StartAsync();
         broker.CreateTopic("ordered", 4);
         await broker.ProduceAsync("ordered", 4, 0, 400);
-        // A backlog fills its batches when no fetch takes longer than the linger; on a loaded machine one can take more
-        // than the default 5 ms, so the linger here is generous.
-        using var host = KafkaHosts.Build(_logs, _probe, KafkaHosts.Settings(broker, "ordered", "orderly", maxBatchSize: 50,
-            ($"{KafkaExtensionOptions.Section}:lingerMs", "500")), typeof(BatchFunction));
+        using var host = KafkaHosts.Build(_logs, _probe, KafkaHosts.Settings(broker, "ordered", "orderly", maxBatchSize: 50), typeof(BatchFunction));
 
         await host.StartAsync();
         await TestHosts.WaitUntilAsync(() => broker.AllCommitted("orderly", "ordered", 4), TimeSpan.FromSeconds(30), "all 400 committed");
