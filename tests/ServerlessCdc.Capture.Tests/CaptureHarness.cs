@@ -111,6 +111,30 @@ public sealed class CaptureHarness : IAsyncDisposable
         return (ulong)(long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Ends the walsender that streams the slot, waiting for it to exist first: a task counts as streaming once it has
+    /// asked for the stream, a moment before the server marks the slot active.
+    /// </summary>
+    public async Task TerminateWalSenderAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(active_pid)) FROM pg_replication_slots WHERE slot_name = $1 AND active",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Config.SlotName });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((long)(await command.ExecuteScalarAsync())! == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Slot {Config.SlotName} never had a walsender to terminate.");
+            }
+
+            await System.Threading.Tasks.Task.Delay(10);
+        }
+    }
+
     public async Task<ulong> CurrentWalLsnAsync()
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -182,11 +182,7 @@ public sealed class RetryTests(PostgresFixture fixture)
         }
     }
 
-    private static async Task TerminateWalSenderAsync(CaptureHarness capture)
-    {
-        await capture.ExecuteAsync(
-            $"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{capture.Config.SlotName}' AND active");
-    }
+    private static Task TerminateWalSenderAsync(CaptureHarness capture) => capture.TerminateWalSenderAsync();
 
     // Waits for a state, not for a time: the deadline only stops a hung test.
     private static async Task UntilAsync(Func<bool> condition, Func<string> explain)

@@ -199,7 +199,8 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
                 }
 
                 // A partial batch goes only to an idle executor: while a batch runs, the next one grows, so that batches
-                // fill as the load rises and a light load is handed over at once.
+                // fill as the load rises and a light load is handed over at once. Queued behind a running batch it would
+                // start no sooner, only smaller.
                 var idle = Idle;
                 held |= !idle;
                 if (_buffer.Count >= _settings.Options.MaxBatchSize)
@@ -207,7 +208,7 @@ internal sealed partial class KafkaConsumerWorker : IAsyncDisposable
                     WaitToHandOver(stopping);
                     held = false;
                 }
-                else if ((idle && (result is null || held)) || DateTime.UtcNow - oldest >= _settings.Options.SubscriberInterval)
+                else if (idle && (result is null || held || DateTime.UtcNow - oldest >= _settings.Options.SubscriberInterval))
                 {
                     held &= !TryHandOver();
                 }

@@ -56,7 +56,7 @@ public sealed class KafkaExtensionOptions
     /// <summary>The default of <see cref="Linger"/>, in milliseconds.</summary>
     public const int DefaultLingerMs = 5;
 
-    /// <summary>A partial batch is handed over once no record arrived for this long (at most).</summary>
+    /// <summary>An idle executor gets a partial batch once its oldest record has waited this long, even while records still trickle in.</summary>
     public TimeSpan SubscriberInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Batches waiting for the function while the consumer keeps fetching (per consumer).</summary>

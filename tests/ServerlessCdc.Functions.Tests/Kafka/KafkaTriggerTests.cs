@@ -85,9 +85,17 @@ public sealed class KafkaTriggerTests
         await using var broker = await KafkaTestBroker.StartAsync();
         broker.CreateTopic("ordered", 4);
         await broker.ProduceAsync("ordered", 4, 0, 400);
+        using var running = new ManualResetEventSlim(false);
+        _probe.Hold = running;
         using var host = KafkaHosts.Build(_logs, _probe, KafkaHosts.Settings(broker, "ordered", "orderly", maxBatchSize: 50), typeof(BatchFunction));
 
         await host.StartAsync();
+
+        // The partitions' first fetches come in one by one and a free executor takes what has come; while the first
+        // batch runs, the consumer fetches the rest, and from then on batches are as full as maxBatchSize allows.
+        await TestHosts.WaitUntilAsync(() => _probe.Started == 1, TimeSpan.FromSeconds(30), "the first batch running");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        running.Set();
         await TestHosts.WaitUntilAsync(() => broker.AllCommitted("orderly", "ordered", 4), TimeSpan.FromSeconds(30), "all 400 committed");
         await host.StopQuietlyAsync();
 
@@ -100,6 +108,30 @@ public sealed class KafkaTriggerTests
             Assert.Equal(Enumerable.Range(0, 100).Select(offset => (long)offset), partition.Select(record => record.Offset));
             Assert.All(partition, record => Assert.Equal($"v{(record.Offset * 4) + record.Partition}", KafkaHosts.Text(record.Value)));
         }
+    }
+
+    [Fact]
+    public async Task The_subscriber_interval_does_not_queue_a_partial_batch_behind_a_running_one()
+    {
+        await using var broker = await KafkaTestBroker.StartAsync();
+        broker.CreateTopic("queued", 1);
+        using var running = new ManualResetEventSlim(false);
+        _probe.Hold = running;
+        var settings = KafkaHosts.Settings(broker, "queued", "queuers", maxBatchSize: 100,
+            extra: ($"{KafkaExtensionOptions.Section}:subscriberIntervalInSeconds", "0"));
+        using var host = KafkaHosts.Build(_logs, _probe, settings, typeof(BatchFunction));
+        await host.StartAsync();
+        await broker.ProduceAsync("queued", 1, 0, 1);
+        await TestHosts.WaitUntilAsync(() => _probe.Started == 1, TimeSpan.FromSeconds(30), "the first batch running");
+
+        // Every record is past the interval at once: queued while the first batch runs, each would become a batch.
+        await broker.ProduceAsync("queued", 1, 1, 5);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        running.Set();
+        await TestHosts.WaitUntilAsync(() => broker.AllCommitted("queuers", "queued", 1), TimeSpan.FromSeconds(30), "all 6 committed");
+        await host.StopQuietlyAsync();
+
+        Assert.Equal([1, 5], _probe.Batches.Select(batch => batch.Length));
     }
 
     [Fact]
