@@ -21,7 +21,10 @@ namespace ServerlessCdc.Chaos;
 /// <param name="AlertsDoubled">Alerts beyond one per alerted transaction, per agent.</param>
 /// <param name="AlertsNotPublished">Alerts in an agent's table and not on the alerts topic.</param>
 /// <param name="DuplicatePublished">Alert messages on the topic beyond one per alert (at-least-once publishing).</param>
+/// <param name="Injected">The records the harness put into the topic (<see cref="MalformedRecords"/>).</param>
 /// <param name="DeadLetters">Dead letters: the agents' and the host's.</param>
+/// <param name="UnexpectedDeadLetters">Dead letters of records the harness did not make bad (the host's all count).</param>
+/// <param name="InjectedNotDeadLettered">Malformed records an agent did not dead-letter, counted per agent.</param>
 /// <param name="Differences">Per agent, the dump lines where its database differs from the reference run; empty when equal.</param>
 public sealed record ChaosReport(
     ChaosOptions Options,
@@ -35,7 +38,10 @@ public sealed record ChaosReport(
     IReadOnlyDictionary<string, long> AlertsDoubled,
     long AlertsNotPublished,
     long DuplicatePublished,
+    IReadOnlyList<InjectedRecord> Injected,
     long DeadLetters,
+    long UnexpectedDeadLetters,
+    long InjectedNotDeadLettered,
     IReadOnlyDictionary<string, string> Differences,
     IReadOnlyList<string> UnexpectedExits,
     IReadOnlyList<string> DeadLetterReasons)
@@ -44,9 +50,9 @@ public sealed record ChaosReport(
     {
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"| transactions | events in the topic | missing from the topic | duplicate events | alerts (Anomaly / Velocity) | alerts doubled | alerts not published | duplicate alert messages | dead letters | state = reference | apps that stopped by themselves | duration |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
-            .AppendLine(CultureInfo.InvariantCulture, $"| {Transactions:N0} | {Events:N0} | {MissingFromTopic} | {DuplicateEvents:N0} | {Alerts["AnomalyAgent"]:N0} / {Alerts["VelocityAgent"]:N0} | {AlertsDoubled.Values.Sum()} | {AlertsNotPublished} | {DuplicatePublished:N0} | {DeadLetters} | {(Differences.Count == 0 ? "yes" : "no: " + string.Join(", ", Differences.Keys))} | {UnexpectedExits.Count} | {Seconds(Duration)} s |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| transactions | events in the topic | missing from the topic | duplicate events | alerts (Anomaly / Velocity) | alerts doubled | alerts not published | duplicate alert messages | malformed injected | dead letters | unexpected dead letters | malformed not dead-lettered | state = reference | apps that stopped by themselves | duration |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| {Transactions:N0} | {Events:N0} | {MissingFromTopic} | {DuplicateEvents:N0} | {Alerts["AnomalyAgent"]:N0} / {Alerts["VelocityAgent"]:N0} | {AlertsDoubled.Values.Sum()} | {AlertsNotPublished} | {DuplicatePublished:N0} | {Injected.Count(r => r.DeadLettered)} (+{Injected.Count(r => !r.DeadLettered)} tombstones) | {DeadLetters} | {UnexpectedDeadLetters} | {InjectedNotDeadLettered} | {(Differences.Count == 0 ? "yes" : "no: " + string.Join(", ", Differences.Keys))} | {UnexpectedExits.Count} | {Seconds(Duration)} s |")
             .AppendLine()
             .AppendLine("| process | kills | recovery p50 s | recovery p99 s (max) |")
             .AppendLine("|---|---:|---:|---:|");
@@ -68,10 +74,13 @@ public sealed record ChaosReport(
 /// </summary>
 public static class ChaosOracle
 {
-    public static async Task<ChaosReport> CompareAsync(ChaosStack stack, ChaosOptions options, IReadOnlyList<Kill> kills, TimeSpan duration)
+    public static async Task<ChaosReport> CompareAsync(
+        ChaosStack stack, ChaosOptions options, IReadOnlyList<Kill> kills, IReadOnlyList<InjectedRecord> injected, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(injected);
         var records = ReadTopic(stack.BootstrapServers, ChaosStack.Topic);
+        var injectedAt = injected.ToDictionary(r => r.Offset);
         var ids = new List<long>();
         await using (var command = stack.DataSource.CreateCommand("SELECT id FROM transactions"))
         await using (var reader = await command.ExecuteReaderAsync())
@@ -82,7 +91,8 @@ public static class ChaosOracle
             }
         }
 
-        var captured = records.Select(r => TransactionId(r.Key)).ToHashSet();
+        var events = records.Where(r => !injectedAt.ContainsKey(r.Offset)).ToList();
+        var captured = events.Select(r => TransactionId(r.Key)).ToHashSet();
         var missing = ids.Count(id => !captured.Contains(id));
 
         var alerts = new Dictionary<string, long>();
@@ -132,9 +142,20 @@ public static class ChaosOracle
             reasons.AddRange(await letters.Lines("SELECT * FROM functions_host.kafka_dead_letters"));
         }
 
-        var deadLetters = reasons.Count;
-        return new ChaosReport(options, duration, kills, ids.Count, records.Count, missing, records.Count - captured.Count, alerts, doubled,
-            alertIds.Count(id => !publishedSet.Contains(id)), published.Count - publishedSet.Count, deadLetters, differences, stack.UnexpectedExits, reasons);
+        // Each agent must have dead-lettered exactly the malformed records (their primary key is the offset, so none twice).
+        var expectedLetters = injected.Where(r => r.DeadLettered).Select(r => r.Offset).ToHashSet();
+        var (unexpected, notLettered) = (0L, 0L);
+        foreach (var schema in new[] { "anomaly_agent", "velocity_agent" })
+        {
+            var offsets = (await letters.Lines($"""SELECT "offset" FROM {schema}.dead_letters""")).Select(long.Parse).ToHashSet();
+            unexpected += offsets.Count(offset => !expectedLetters.Contains(offset));
+            notLettered += expectedLetters.Count(offset => !offsets.Contains(offset));
+        }
+
+        var hostLetters = reasons.Count - (await stack.ScalarAsync("SELECT (SELECT count(*) FROM anomaly_agent.dead_letters) + (SELECT count(*) FROM velocity_agent.dead_letters)"));
+        return new ChaosReport(options, duration, kills, ids.Count, events.Count, missing, events.Count - captured.Count, alerts, doubled,
+            alertIds.Count(id => !publishedSet.Contains(id)), published.Count - publishedSet.Count, injected, reasons.Count,
+            unexpected + hostLetters, notLettered, differences, stack.UnexpectedExits, reasons);
     }
 
     private static (int, int, int, int, int) Totals<TAlert, TPassed>(Agents.BatchOutcome<TAlert, TPassed> outcome) =>

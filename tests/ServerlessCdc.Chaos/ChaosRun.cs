@@ -6,7 +6,8 @@ namespace ServerlessCdc.Chaos;
 /// <param name="Rate">The generator's rows per second.</param>
 /// <param name="Seed">Decides the kill order and the pauses between kills, and the generator's rows: a run is repeatable.</param>
 /// <param name="Rounds">How many times every process is killed.</param>
-public sealed record ChaosOptions(int Transactions, int Rate, int Seed, int Rounds = 1)
+/// <param name="InjectMalformed">Whether each round also puts <see cref="MalformedRecords"/> into the change topic.</param>
+public sealed record ChaosOptions(int Transactions, int Rate, int Seed, int Rounds = 1, bool InjectMalformed = true)
 {
     /// <summary>How long a part may take to come back before the run fails.</summary>
     public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromSeconds(120);
@@ -34,12 +35,24 @@ public static class ChaosRun
         await WaitForFlowAsync(stack, new Progress(0, 0, 0, 0), options.RecoveryTimeout, "the first records through both agents");
 
         var kills = new List<Kill>();
+        var injected = new List<InjectedRecord>();
         for (var round = 0; round < options.Rounds; round++)
         {
-            foreach (var victim in Enum.GetValues<Victim>().OrderBy(_ => random.Next()))
+            var victims = Enum.GetValues<Victim>().OrderBy(_ => random.Next()).ToArray();
+            var injectBefore = random.Next(victims.Length);
+            for (var v = 0; v < victims.Length; v++)
             {
+                var victim = victims[v];
                 await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 3000)));
                 var before = await WaitForProgressAsync(stack, options.RecoveryTimeout);
+                if (options.InjectMalformed && v == injectBefore)
+                {
+                    // Right before a kill, so that they are in flight, or in a batch being redelivered, when a process dies.
+                    var records = await MalformedRecords.ProduceAsync(stack.BootstrapServers, ChaosStack.Topic, round + 1);
+                    injected.AddRange(records);
+                    log($"{clock.Elapsed.TotalSeconds,7:0.0} s  injected {string.Join(", ", records.Select(r => $"{r.Kind} at {r.Offset}"))}");
+                }
+
                 var at = clock.Elapsed;
                 await stack.KillAsync(victim);
 
@@ -63,7 +76,7 @@ public static class ChaosRun
         log($"{clock.Elapsed.TotalSeconds,7:0.0} s  generator stopped; draining");
         var drained = await DrainAsync(stack, options.RecoveryTimeout * 2);
         log($"{clock.Elapsed.TotalSeconds,7:0.0} s  drained: {drained.Rows:N0} rows, {drained.TopicEnd:N0} events, both agents caught up");
-        return await ChaosOracle.CompareAsync(stack, options, kills, clock.Elapsed);
+        return await ChaosOracle.CompareAsync(stack, options, kills, injected, clock.Elapsed);
     }
 
     private static Progress Later(Progress a, Progress b) => new(Math.Max(a.Rows, b.Rows), Math.Max(a.TopicEnd, b.TopicEnd),

@@ -59,6 +59,47 @@ public abstract class UserStateStoreContract<TState, TAlert, TPassed>(PostgresFi
         Assert.Equal(await reference.DumpAsync(), await state.DumpAsync());
     }
 
+    // A full disk: Postgres answers a write it cannot make room for with SQLSTATE 53100 (disk_full), here from a trigger
+    // on the table every batch writes. The batch waits for room and then applies, once, instead of being dead-lettered.
+    [Fact]
+    public async Task A_batch_waits_while_postgres_reports_a_full_disk_and_applies_once_there_is_room()
+    {
+        var records = Workload.Generate(5, count: 200, users: 10, partitions: 2);
+        await using var reference = await CreateDatabaseAsync();
+        await CreateStore(reference.DataSource).ApplyAsync(records, CancellationToken.None);
+
+        await using var state = await CreateDatabaseAsync();
+        await using (var install = state.DataSource.CreateCommand($"""
+            CREATE TABLE public.disk_full (full_ boolean NOT NULL);
+            INSERT INTO public.disk_full VALUES (true);
+            CREATE FUNCTION public.disk_full_check() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT full_ FROM public.disk_full) THEN
+                    RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE ON {Schema}.applied_offsets
+                FOR EACH ROW EXECUTE FUNCTION public.disk_full_check();
+            """))
+        {
+            await install.ExecuteNonQueryAsync();
+        }
+
+        var applying = CreateStore(state.DataSource).ApplyAsync(records, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(applying.IsCompleted, $"the batch did not wait: {applying.Exception}");
+        Assert.Equal(0, await state.CountAsync($"SELECT count(*) FROM {Schema}.applied_offsets"));
+
+        await using (var room = state.DataSource.CreateCommand("UPDATE public.disk_full SET full_ = false"))
+        {
+            await room.ExecuteNonQueryAsync();
+        }
+
+        await applying.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(await reference.DumpAsync(), await state.DumpAsync());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
