@@ -50,6 +50,7 @@ var text = new StringBuilder()
     .AppendLine(CultureInfo.InvariantCulture, $"The generator at {rate:N0} rows/s until {transactions:N0} rows; {rounds} round(s), each killing every process once in an order the seed ({seed}) decides, 1–3 s apart: ")
     .AppendLine("the capture, the broker, each agent's worker and host, the generator's host (SIGKILL) and Postgres (immediate shutdown), each started again at once. ")
     .AppendLine("Recovery: kill → rows written, events in the topic and both agents' applied records all moving again. Oracle: every row in the topic; each agent's ")
+    .AppendLine("alerts exactly the transactions the seeds' rules, written again in SQL over the table's rows, alert on; each agent's ")
     .AppendLine("database equal to its own rules applied once, in order, uninterrupted, to the topic's records (duplicates delivered are applied once); no alert doubled. ")
     .AppendLine("Each round also puts a malformed record of each kind into the topic right before one of its kills (bad JSON, an event of the wrong table, a 900 KB event, ")
     .AppendLine("and a tombstone): each agent must dead-letter exactly the first three with their reasons, ignore the tombstone, and go on.")
@@ -70,4 +71,4 @@ File.WriteAllText(path, text.ToString());
 Console.WriteLine(report.ToMarkdown());
 Console.WriteLine($"written to {path}");
 return report.MissingFromTopic == 0 && report.Differences.Count == 0 && report.UnexpectedDeadLetters == 0 && report.InjectedNotDeadLettered == 0
-    && report.AlertsDoubled.Values.All(v => v == 0) ? 0 : 1;
+    && report.AlertsDoubled.Values.All(v => v == 0) && report.AlertsMissing.Values.All(v => v == 0) && report.AlertsUnexpected.Values.All(v => v == 0) ? 0 : 1;

@@ -29,6 +29,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Assert.Equal(0, report.MissingFromTopic);
             Assert.Empty(report.Differences);
             Assert.All(report.AlertsDoubled.Values, doubled => Assert.Equal(0, doubled));
+            Assert.All(report.AlertsMissing.Values, missing => Assert.Equal(0, missing));
+            Assert.All(report.AlertsUnexpected.Values, unexpected => Assert.Equal(0, unexpected));
             Assert.True(report.Alerts.Values.All(count => count > 0), "no alerts: the run judged nothing");
             Assert.Equal(0, report.AlertsNotPublished);
             Assert.Equal(3, report.Injected.Count(r => r.DeadLettered));

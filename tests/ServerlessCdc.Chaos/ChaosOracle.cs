@@ -19,6 +19,8 @@ namespace ServerlessCdc.Chaos;
 /// <param name="DuplicateEvents">Events beyond one per row: deliveries the agents must apply once.</param>
 /// <param name="Alerts">Each agent's alerts.</param>
 /// <param name="AlertsDoubled">Alerts beyond one per alerted transaction, per agent.</param>
+/// <param name="AlertsMissing">Transactions the seeds' rules alert on (<see cref="SeedRules"/>) with no alert, per agent.</param>
+/// <param name="AlertsUnexpected">Alerted transactions the seeds' rules do not alert on, per agent.</param>
 /// <param name="AlertsNotPublished">Alerts in an agent's table and not on the alerts topic.</param>
 /// <param name="DuplicatePublished">Alert messages on the topic beyond one per alert (at-least-once publishing).</param>
 /// <param name="Injected">The records the harness put into the topic (<see cref="MalformedRecords"/>).</param>
@@ -36,6 +38,8 @@ public sealed record ChaosReport(
     long DuplicateEvents,
     IReadOnlyDictionary<string, long> Alerts,
     IReadOnlyDictionary<string, long> AlertsDoubled,
+    IReadOnlyDictionary<string, long> AlertsMissing,
+    IReadOnlyDictionary<string, long> AlertsUnexpected,
     long AlertsNotPublished,
     long DuplicatePublished,
     IReadOnlyList<InjectedRecord> Injected,
@@ -50,9 +54,9 @@ public sealed record ChaosReport(
     {
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"| transactions | events in the topic | missing from the topic | duplicate events | alerts (Anomaly / Velocity) | alerts doubled | alerts not published | duplicate alert messages | malformed injected | dead letters | unexpected dead letters | malformed not dead-lettered | state = reference | apps that stopped by themselves | duration |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
-            .AppendLine(CultureInfo.InvariantCulture, $"| {Transactions:N0} | {Events:N0} | {MissingFromTopic} | {DuplicateEvents:N0} | {Alerts["AnomalyAgent"]:N0} / {Alerts["VelocityAgent"]:N0} | {AlertsDoubled.Values.Sum()} | {AlertsNotPublished} | {DuplicatePublished:N0} | {Injected.Count(r => r.DeadLettered)} (+{Injected.Count(r => !r.DeadLettered)} tombstones) | {DeadLetters} | {UnexpectedDeadLetters} | {InjectedNotDeadLettered} | {(Differences.Count == 0 ? "yes" : "no: " + string.Join(", ", Differences.Keys))} | {UnexpectedExits.Count} | {Seconds(Duration)} s |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| transactions | events in the topic | missing from the topic | duplicate events | alerts (Anomaly / Velocity) | alerts missing | alerts unexpected | alerts doubled | alerts not published | duplicate alert messages | malformed injected | dead letters | unexpected dead letters | malformed not dead-lettered | state = reference | apps that stopped by themselves | duration |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| {Transactions:N0} | {Events:N0} | {MissingFromTopic} | {DuplicateEvents:N0} | {Alerts["AnomalyAgent"]:N0} / {Alerts["VelocityAgent"]:N0} | {AlertsMissing.Values.Sum()} | {AlertsUnexpected.Values.Sum()} | {AlertsDoubled.Values.Sum()} | {AlertsNotPublished} | {DuplicatePublished:N0} | {Injected.Count(r => r.DeadLettered)} (+{Injected.Count(r => !r.DeadLettered)} tombstones) | {DeadLetters} | {UnexpectedDeadLetters} | {InjectedNotDeadLettered} | {(Differences.Count == 0 ? "yes" : "no: " + string.Join(", ", Differences.Keys))} | {UnexpectedExits.Count} | {Seconds(Duration)} s |")
             .AppendLine()
             .AppendLine("| process | kills | recovery p50 s | recovery p99 s (max) |")
             .AppendLine("|---|---:|---:|---:|");
@@ -68,9 +72,11 @@ public sealed record ChaosReport(
 }
 
 /// <summary>
-/// The oracle: every row of the table must be in the topic, and each agent's database must equal the one its own rules
-/// build when they apply the topic's records once, in order, uninterrupted, in process (so a redelivered or
-/// duplicated record counted once, and nothing was lost or applied twice across the kills).
+/// The oracle: every row of the table must be in the topic; each agent must have alerted on exactly the transactions
+/// the seeds' rules, written apart from the agents' code (<see cref="SeedRules"/>), pick from the table; and each
+/// agent's database must equal the one its own rules build when they apply the topic's records once, in order,
+/// uninterrupted, in process (so a redelivered or duplicated record counted once, and nothing was lost or applied twice
+/// across the kills).
 /// </summary>
 public static class ChaosOracle
 {
@@ -97,12 +103,17 @@ public static class ChaosOracle
 
         var alerts = new Dictionary<string, long>();
         var doubled = new Dictionary<string, long>();
+        var (alertsMissing, alertsUnexpected) = (new Dictionary<string, long>(), new Dictionary<string, long>());
         var differences = new Dictionary<string, string>();
         var alertIds = new List<string>();
         foreach (var (app, schema, dump) in new[] { ("AnomalyAgent", "anomaly_agent", AgentDumps.AnomalyAgent), ("VelocityAgent", "velocity_agent", AgentDumps.VelocityAgent) })
         {
             alerts[app] = await stack.ScalarAsync($"SELECT count(*) FROM {schema}.alerts");
             doubled[app] = await stack.ScalarAsync($"SELECT count(*) - count(DISTINCT transaction_id) FROM {schema}.alerts");
+            var rule = app == "AnomalyAgent" ? SeedRules.AnomalyAlerts : SeedRules.VelocityAlerts;
+            alertsMissing[app] = await stack.ScalarAsync($"SELECT count(*) FROM ({rule}) expected WHERE id NOT IN (SELECT transaction_id FROM {schema}.alerts)");
+            alertsUnexpected[app] = await stack.ScalarAsync(
+                $"SELECT count(DISTINCT transaction_id) FROM {schema}.alerts WHERE transaction_id NOT IN (SELECT id FROM ({rule}) expected)");
             await using var actual = AgentStateDatabase.Open(stack.ConnectionString, dump);
             await using var expected = await AgentStateDatabase.CreateAsync(
                 new PostgresConnections(stack.Postgres).ConnectionString("reference_" + app.ToLowerInvariant()),
@@ -153,7 +164,7 @@ public static class ChaosOracle
         }
 
         var hostLetters = reasons.Count - (await stack.ScalarAsync("SELECT (SELECT count(*) FROM anomaly_agent.dead_letters) + (SELECT count(*) FROM velocity_agent.dead_letters)"));
-        return new ChaosReport(options, duration, kills, ids.Count, events.Count, missing, events.Count - captured.Count, alerts, doubled,
+        return new ChaosReport(options, duration, kills, ids.Count, events.Count, missing, events.Count - captured.Count, alerts, doubled, alertsMissing, alertsUnexpected,
             alertIds.Count(id => !publishedSet.Contains(id)), published.Count - publishedSet.Count, injected, reasons.Count,
             unexpected + hostLetters, notLettered, differences, stack.UnexpectedExits, reasons);
     }
