@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ServerlessCdc.Host.Hosting;
 using ServerlessCdc.Host.Protocol;
 
@@ -72,6 +73,56 @@ public sealed class FunctionAppHostTests
     }
 
     [Fact]
+    public async Task A_worker_killed_while_it_starts_is_started_again()
+    {
+        var folder = CopyOfTimerWorker("dies-once-");
+        try
+        {
+            // The first start kills itself with SIGKILL before it connects, as a supervisor's kill at the wrong moment would.
+            var marker = Path.Combine(folder.FullName, "die-on-start");
+            await File.WriteAllTextAsync(marker, "");
+            await WriteShellWorkerConfigAsync(folder, $"if [ -e '{marker}' ]; then rm '{marker}'; kill -9 $$; fi; exec dotnet \"$0\" \"$@\"");
+            using var logs = new LogCapture();
+            using var loggers = logs.CreateFactory();
+
+            await using var host = await FunctionAppHost.StartAsync(new FunctionAppHostOptions { AppDirectory = folder.FullName }, loggers);
+
+            Assert.False(File.Exists(marker));
+            var response = await host.InvokeAsync("Tick", new TypedData { Json = """{"IsPastDue":false}""" });
+            Assert.True(response.Result.Status == StatusResult.Types.Status.Success, response.Result.ToString());
+            Assert.Contains(logs.Lines, line => line.Message.Contains("exited with code 137 while starting (attempt 1 of 3)", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_that_exits_at_every_start_is_reported_after_the_last_attempt()
+    {
+        var folder = CopyOfTimerWorker("always-exits-");
+        try
+        {
+            await WriteShellWorkerConfigAsync(folder, "echo 'no database here' >&2; exit 3");
+            using var logs = new LogCapture();
+            using var loggers = logs.CreateFactory();
+
+            var error = await Assert.ThrowsAsync<WorkerExitedException>(() => FunctionAppHost.StartAsync(
+                new FunctionAppHostOptions { AppDirectory = folder.FullName, WorkerStartAttempts = 2 }, loggers));
+
+            Assert.Equal(3, error.ExitCode);
+            Assert.Contains("exited with code 3 before it connected", error.Message, StringComparison.Ordinal);
+            Assert.Contains("no database here", error.Message, StringComparison.Ordinal);
+            Assert.Single(logs.Lines, line => line.Message.Contains("while starting (attempt", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_folder_that_is_not_a_worker_app_is_refused_naming_what_is_missing()
     {
         var folder = Directory.CreateTempSubdirectory("not-an-app-");
@@ -111,4 +162,31 @@ public sealed class FunctionAppHostTests
             folder.Delete(recursive: true);
         }
     }
+
+    private static DirectoryInfo CopyOfTimerWorker(string prefix)
+    {
+        var folder = Directory.CreateTempSubdirectory(prefix);
+        foreach (var file in Directory.EnumerateFiles(WorkerApps.TimerWorker, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder.FullName, Path.GetRelativePath(WorkerApps.TimerWorker, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return folder;
+    }
+
+    // sh -c <script> <worker path> <the host's arguments>: the script sees the worker's path as $0 and the rest as $@.
+    private static Task WriteShellWorkerConfigAsync(DirectoryInfo folder, string script) =>
+        File.WriteAllTextAsync(Path.Combine(folder.FullName, "worker.config.json"), new JsonObject
+        {
+            ["description"] = new JsonObject
+            {
+                ["language"] = "dotnet-isolated",
+                ["defaultExecutablePath"] = "/bin/sh",
+                ["arguments"] = new JsonArray("-c", script),
+                ["defaultWorkerPath"] = "TimerWorker.dll",
+                ["workerIndexing"] = "true",
+            },
+        }.ToJsonString());
 }

@@ -87,8 +87,24 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
         try
         {
             var address = ServerAddress.Of(server);
-            var session = await StartSessionAsync(server.Services.GetRequiredService<WorkerRegistry>(), address, config, options, loggers, cancellation)
-                .ConfigureAwait(false);
+            var registry = server.Services.GetRequiredService<WorkerRegistry>();
+            WorkerSession session;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    session = await StartSessionAsync(registry, address, config, options, loggers, cancellation).ConfigureAwait(false);
+                    break;
+                }
+                catch (WorkerExitedException e) when (attempt < options.WorkerStartAttempts)
+                {
+                    // Killed or crashed while starting (a supervisor's restart, a full machine): another try, as after a
+                    // start; a worker that cannot start at all fails every attempt and is reported.
+                    LogStartAttemptFailed(loggers.CreateLogger("Host"), attempt, options.WorkerStartAttempts, e.ExitCode);
+                    await Task.Delay(FirstBackoff * attempt, cancellation).ConfigureAwait(false);
+                }
+            }
+
             var host = new FunctionAppHost(server, address, config, options with { AppDirectory = appDirectory }, loggers, session) { Functions = session.Functions };
             host._supervising = host.SuperviseAsync();
             return host;
@@ -215,9 +231,14 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
             if (first != connecting)
             {
                 cancellation.ThrowIfCancellationRequested();
-                throw new HostConfigurationException(worker.ExitCode is { } code
-                    ? $"The worker ({config.WorkerPath}) exited with code {code} before it connected to the host:{Environment.NewLine}{worker.RecentOutput}"
-                    : $"The worker ({config.WorkerPath}) did not connect to the host at {address} within {options.WorkerStartTimeout.TotalSeconds:0} s:{Environment.NewLine}{worker.RecentOutput}");
+                if (worker.ExitCode is { } code)
+                {
+                    throw new WorkerExitedException(code,
+                        $"The worker ({config.WorkerPath}) exited with code {code} before it connected to the host:{Environment.NewLine}{worker.RecentOutput}");
+                }
+
+                throw new HostConfigurationException(
+                    $"The worker ({config.WorkerPath}) did not connect to the host at {address} within {options.WorkerStartTimeout.TotalSeconds:0} s:{Environment.NewLine}{worker.RecentOutput}");
             }
 
             var channel = await connecting.ConfigureAwait(false);
@@ -231,10 +252,26 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
 
             return new WorkerSession(worker, channel, functions);
         }
-        catch
+        catch (Exception e)
         {
             registry.Forget(workerId);
+
+            // Did the worker die while it was being initialized or asked for its functions (its stream ended under the
+            // request, a moment before its exit is seen)? A refusal the host or the worker answered is no such thing.
+            var lost = e is not (HostConfigurationException or OperationCanceledException);
+            if (lost)
+            {
+                await Task.WhenAny(worker.Exited, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+            }
+
+            var died = lost && worker.ExitCode is { } code ? new WorkerExitedException(code,
+                $"The worker ({config.WorkerPath}) exited with code {code} while the host started it ({e.Message}):{Environment.NewLine}{worker.RecentOutput}") : null;
             await worker.DisposeAsync().ConfigureAwait(false);
+            if (died is not null)
+            {
+                throw died;
+            }
+
             throw;
         }
     }
@@ -419,6 +456,9 @@ public sealed partial class FunctionAppHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The worker (process {ProcessId}) exited with code {ExitCode}; starting another in {Seconds} s. Its last output:\n{Output}")]
     private static partial void LogWorkerDied(ILogger logger, int processId, int? exitCode, double seconds, string output);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The worker exited with code {ExitCode} while starting (attempt {Attempt} of {Attempts}); starting it again.")]
+    private static partial void LogStartAttemptFailed(ILogger logger, int attempt, int attempts, int exitCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker restarted (process {ProcessId}, restart {Restarts}).")]
     private static partial void LogWorkerRestarted(ILogger logger, int processId, int restarts);
