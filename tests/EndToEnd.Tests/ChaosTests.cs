@@ -19,6 +19,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             var report = await ChaosRun.RunAsync(new ChaosOptions(Transactions: 100_000, Rate: 1_000, Seed: 20261207), folder.FullName, output.WriteLine);
             output.WriteLine(report.ToMarkdown());
+
+            // Not asserted: resent transactions beyond an agent's memory are applied again (see the report), a known gap.
             foreach (var line in report.Differences.Select(d => $"{d.Key}: {d.Value}").Concat(report.DeadLetterReasons).Concat(report.UnexpectedExits))
             {
                 output.WriteLine(line);

@@ -27,7 +27,7 @@ namespace ServerlessCdc.Chaos;
 /// <param name="DeadLetters">Dead letters: the agents' and the host's.</param>
 /// <param name="UnexpectedDeadLetters">Dead letters of records the harness did not make bad (the host's all count).</param>
 /// <param name="InjectedNotDeadLettered">Malformed records an agent did not dead-letter, counted per agent.</param>
-/// <param name="AppliedOnce">Per agent, the transactions its rules applied in the replay and the duplicates they recognised.</param>
+/// <param name="ReplayApplied">Per agent, the transactions its rules applied in the replay and the duplicates they recognised.</param>
 /// <param name="Differences">Per agent, the dump lines where its database differs from the reference run; empty when equal.</param>
 public sealed record ChaosReport(
     ChaosOptions Options,
@@ -47,11 +47,14 @@ public sealed record ChaosReport(
     long DeadLetters,
     long UnexpectedDeadLetters,
     long InjectedNotDeadLettered,
-    IReadOnlyDictionary<string, (int Transactions, int Duplicates)> AppliedOnce,
+    IReadOnlyDictionary<string, (int Transactions, int Duplicates)> ReplayApplied,
     IReadOnlyDictionary<string, string> Differences,
     IReadOnlyList<string> UnexpectedExits,
     IReadOnlyList<string> DeadLetterReasons)
 {
+    /// <summary>Transactions an agent's rules applied more than once: resends older than what its state remembers.</summary>
+    public long AppliedAgain(string agent) => ReplayApplied[agent].Transactions - Transactions;
+
     public string ToMarkdown()
     {
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
@@ -60,8 +63,9 @@ public sealed record ChaosReport(
             .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
             .AppendLine(CultureInfo.InvariantCulture, $"| {Transactions:N0} | {Events:N0} | {MissingFromTopic} | {DuplicateEvents:N0} | {Alerts["AnomalyAgent"]:N0} / {Alerts["VelocityAgent"]:N0} | {AlertsMissing.Values.Sum()} | {AlertsUnexpected.Values.Sum()} | {AlertsDoubled.Values.Sum()} | {AlertsNotPublished} | {DuplicatePublished:N0} | {Injected.Count(r => r.DeadLettered)} (+{Injected.Count(r => !r.DeadLettered)} tombstones) | {DeadLetters} | {UnexpectedDeadLetters} | {InjectedNotDeadLettered} | {(Differences.Count == 0 ? "yes" : "no: " + string.Join(", ", Differences.Keys))} | {UnexpectedExits.Count} | {Seconds(Duration)} s |")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"At least once delivered, exactly once applied: {string.Join("; ", AppliedOnce.Select(a =>
-                $"{a.Key} {a.Value.Transactions:N0} transactions from {Events:N0} events ({a.Value.Duplicates:N0} duplicates recognised)"))}; its database equal to that replay's: {(Differences.Count == 0 ? "yes" : "no")}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Delivered at least once, applied by each agent's rules in the replay: {string.Join("; ", ReplayApplied.Select(a =>
+                $"{a.Key} {a.Value.Transactions:N0} transactions from {Events:N0} events ({a.Value.Duplicates:N0} duplicates recognised, **{AppliedAgain(a.Key):N0} resent transactions applied again**)"))}; each agent's database equal to that replay's: {(Differences.Count == 0 ? "yes" : "no")}. ")
+            .AppendLine("A transaction the capture resends (at a new offset, after a restart) is recognised by its id in the user's state, which keeps the last 50 (AnomalyAgent) or the last 60 s up to 100 (VelocityAgent): one resent from further back is applied again.")
             .AppendLine()
             .AppendLine("| process | kills | recovery p50 s | recovery p99 s (max) |")
             .AppendLine("|---|---:|---:|---:|");
@@ -111,7 +115,7 @@ public static class ChaosOracle
         var (alertsMissing, alertsUnexpected) = (new Dictionary<string, long>(), new Dictionary<string, long>());
         var differences = new Dictionary<string, string>();
         var alertIds = new List<string>();
-        var appliedOnce = new Dictionary<string, (int, int)>();
+        var replayApplied = new Dictionary<string, (int, int)>();
         foreach (var (app, schema, dump) in new[] { ("AnomalyAgent", "anomaly_agent", AgentDumps.AnomalyAgent), ("VelocityAgent", "velocity_agent", AgentDumps.VelocityAgent) })
         {
             alerts[app] = await stack.ScalarAsync($"SELECT count(*) FROM {schema}.alerts");
@@ -138,7 +142,7 @@ public static class ChaosOracle
                 (applied, duplicates, replayed, ignored, lettered) = (applied + t, duplicates + d, replayed + r, ignored + i, lettered + l);
             }
 
-            appliedOnce[app] = (applied, duplicates);
+            replayApplied[app] = (applied, duplicates);
             var (want, got) = (await expected.DumpAsync(), await actual.DumpAsync());
             if (want != got)
             {
@@ -173,7 +177,7 @@ public static class ChaosOracle
         var hostLetters = reasons.Count - (await stack.ScalarAsync("SELECT (SELECT count(*) FROM anomaly_agent.dead_letters) + (SELECT count(*) FROM velocity_agent.dead_letters)"));
         return new ChaosReport(options, duration, kills, ids.Count, events.Count, missing, events.Count - captured.Count, alerts, doubled, alertsMissing, alertsUnexpected,
             alertIds.Count(id => !publishedSet.Contains(id)), published.Count - publishedSet.Count, injected, reasons.Count,
-            unexpected + hostLetters, notLettered, appliedOnce, differences, stack.UnexpectedExits, reasons);
+            unexpected + hostLetters, notLettered, replayApplied, differences, stack.UnexpectedExits, reasons);
     }
 
     private static (int, int, int, int, int) Totals<TAlert, TPassed>(Agents.BatchOutcome<TAlert, TPassed> outcome) =>
