@@ -154,30 +154,39 @@ public static class ChaosOracle
 
         var published = ReadTopic(stack.BootstrapServers, ChaosStack.AlertsTopic).Select(r => Encoding.UTF8.GetString(r.Key ?? [])).ToList();
         var publishedSet = published.ToHashSet();
-        await using var letters = AgentStateDatabase.Open(stack.ConnectionString, []);
-        var reasons = await letters.Lines("""
-            SELECT 'anomaly_agent', partition, "offset", reason FROM anomaly_agent.dead_letters
-            UNION ALL SELECT 'velocity_agent', partition, "offset", reason FROM velocity_agent.dead_letters
-            """);
-        if (await stack.ScalarAsync("SELECT count(*) FROM pg_tables WHERE schemaname = 'functions_host' AND tablename = 'kafka_dead_letters'") > 0)
-        {
-            reasons.AddRange(await letters.Lines("SELECT * FROM functions_host.kafka_dead_letters"));
-        }
-
-        // Each agent must have dead-lettered exactly the malformed records (their primary key is the offset, so none twice).
+        // Each agent must have dead-lettered exactly the malformed records (their primary key is the offset, so none twice);
+        // the host must have dead-lettered nothing.
         var expectedLetters = injected.Where(r => r.DeadLettered).Select(r => r.Offset).ToHashSet();
+        var reasons = new List<string>();
         var (unexpected, notLettered) = (0L, 0L);
         foreach (var schema in new[] { "anomaly_agent", "velocity_agent" })
         {
-            var offsets = (await letters.Lines($"""SELECT "offset" FROM {schema}.dead_letters""")).Select(long.Parse).ToHashSet();
+            var offsets = new HashSet<long>();
+            await using (var command = stack.DataSource.CreateCommand($"""SELECT partition, "offset", reason FROM {schema}.dead_letters ORDER BY partition, "offset" """))
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    offsets.Add(reader.GetInt64(1));
+                    reasons.Add($"{schema} | {reader.GetInt32(0)} | {reader.GetInt64(1)} | {reader.GetString(2)}");
+                }
+            }
+
             unexpected += offsets.Count(offset => !expectedLetters.Contains(offset));
             notLettered += expectedLetters.Count(offset => !offsets.Contains(offset));
         }
 
-        var hostLetters = reasons.Count - (await stack.ScalarAsync("SELECT (SELECT count(*) FROM anomaly_agent.dead_letters) + (SELECT count(*) FROM velocity_agent.dead_letters)"));
+        if (await stack.ScalarAsync("SELECT count(*) FROM pg_tables WHERE schemaname = 'functions_host' AND tablename = 'kafka_dead_letters'") > 0)
+        {
+            await using var host = AgentStateDatabase.Open(stack.ConnectionString, []);
+            var hostLetters = await host.Lines("SELECT * FROM functions_host.kafka_dead_letters");
+            reasons.AddRange(hostLetters);
+            unexpected += hostLetters.Count;
+        }
+
         return new ChaosReport(options, duration, kills, ids.Count, events.Count, missing, events.Count - captured.Count, alerts, doubled, alertsMissing, alertsUnexpected,
             alertIds.Count(id => !publishedSet.Contains(id)), published.Count - publishedSet.Count, injected, reasons.Count,
-            unexpected + hostLetters, notLettered, replayApplied, differences, stack.UnexpectedExits, reasons);
+            unexpected, notLettered, replayApplied, differences, stack.UnexpectedExits, reasons);
     }
 
     private static (int, int, int, int, int) Totals<TAlert, TPassed>(Agents.BatchOutcome<TAlert, TPassed> outcome) =>

@@ -139,23 +139,24 @@ public sealed class ChaosStack : IAsyncDisposable
     /// <summary>Restarts any app that stopped by itself, recording it: the harness kills; an app should never just end.</summary>
     public void RestartExited()
     {
-        if (!_generatorStopped && _generator!.HasExited)
+        if (!_generatorStopped)
         {
-            UnexpectedExits.Add("FraudGenerator exited:\n" + _generator.Output[^Math.Min(2000, _generator.Output.Length)..]);
-            _generator = AppProcess.Start("FraudGenerator", Settings());
+            _generator = StartedAgainIfExited(_generator!, "FraudGenerator");
         }
 
-        if (_anomaly!.HasExited)
+        _anomaly = StartedAgainIfExited(_anomaly!, "AnomalyAgent");
+        _velocity = StartedAgainIfExited(_velocity!, "VelocityAgent");
+    }
+
+    private AppProcess StartedAgainIfExited(AppProcess app, string name)
+    {
+        if (!app.HasExited)
         {
-            UnexpectedExits.Add("AnomalyAgent exited:\n" + _anomaly.Output[^Math.Min(2000, _anomaly.Output.Length)..]);
-            _anomaly = AppProcess.Start("AnomalyAgent", Settings());
+            return app;
         }
 
-        if (_velocity!.HasExited)
-        {
-            UnexpectedExits.Add("VelocityAgent exited:\n" + _velocity.Output[^Math.Min(2000, _velocity.Output.Length)..]);
-            _velocity = AppProcess.Start("VelocityAgent", Settings());
-        }
+        UnexpectedExits.Add($"{name} exited:\n" + app.Output[^Math.Min(2000, app.Output.Length)..]);
+        return AppProcess.Start(name, Settings());
     }
 
     /// <summary>Stops the generator (SIGTERM): from here on the table does not grow.</summary>

@@ -84,14 +84,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>CPU seconds (user + system) the broker has used so far, from /proc/&lt;pid&gt;/stat.</summary>
-    public double CpuSeconds()
-    {
-        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-        // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) +
-                long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
-    }
+    public double CpuSeconds() => CpuMeter.Self(_process.Id);
 
     public double DataDirectoryMb() =>
         Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;

@@ -97,12 +97,7 @@ public sealed class CaptureProcess : IAsyncDisposable
     }
 
     /// <summary>User plus system CPU seconds so far, from /proc (clock ticks of 1/100 s).</summary>
-    public double CpuSeconds()
-    {
-        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
+    public double CpuSeconds() => CpuMeter.Self(_process.Id);
 
     /// <summary>Peak resident set size (VmHWM) in MB.</summary>
     public double PeakWorkingSetMb() => File.ReadLines($"/proc/{_process.Id}/status")
