@@ -84,8 +84,8 @@ public sealed record ChaosReport(
 /// The oracle: every row of the table must be in the topic; each agent must have alerted on exactly the transactions
 /// the seeds' rules, written apart from the agents' code (<see cref="SeedRules"/>), pick from the table; and each
 /// agent's database must equal the one its own rules build when they apply the topic's records once, in order,
-/// uninterrupted, in process (so a redelivered or duplicated record counted once, and nothing was lost or applied twice
-/// across the kills).
+/// uninterrupted, in process (so nothing was lost or applied twice across the kills' redeliveries). That replay
+/// recognises a resent transaction as the agents do, so the report also counts what it applied against the table's rows.
 /// </summary>
 public static class ChaosOracle
 {
